@@ -1,0 +1,499 @@
+"""Import a Jekyll post archive into Post rows: fast, idempotent, and loud about bad files.
+
+Two phases:
+
+1. Every file is hashed and compared with the ledger (``ImportedFile``): a file whose bytes
+   were already imported costs one SHA-256 and nothing else, so a no-op re-import is cheap.
+2. New and changed files are parsed and cleaned in worker processes (pure functions from
+   ``archive.parsing`` and ``archive.cleaning``) and written by this process in batches, one
+   transaction each. A batch that fails is retried file by file, so one bad row fails alone.
+
+Several files with one source URL make one post. The winner is the file whose name sorts last
+(the generator names files by date, so that is the newest version), whatever order the files
+are read in, so re-imports are stable. The others are reported as duplicates.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from django.db import transaction
+from taggit.models import Tag
+
+from archive import cleaning
+from archive.models import ImportedFile, Post, Source, TaggedPost
+from archive.parsing import ParsedPost, PostError, content_hash, parse_post
+
+POST_SUFFIXES = {".md", ".markdown"}
+BATCH_FILES = 64
+BATCH_BYTES = 4 * 1024 * 1024
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 48
+
+UPDATED_FIELDS = [
+    "title",
+    "author",
+    "published_at",
+    "source",
+    "raw_front_matter",
+    "raw_body",
+    "body_html",
+    "text",
+    "cleaner_version",
+    "path",
+    "content_hash",
+    "updated_at",
+]
+
+
+class ImportUsageError(Exception):
+    """The paths given cannot be imported at all (not found, nothing to read)."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    files: int = 0
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "failed": self.failed,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+            "files": self.files,
+            "dry_run": self.dry_run,
+        }
+
+    def summary(self) -> str:
+        rate = self.files / self.seconds if self.seconds else 0.0
+        return (
+            f"{'[dry run] ' if self.dry_run else ''}"
+            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"duplicates {len(self.duplicates)}, failed {len(self.failed)} "
+            f"in {self.seconds:.2f} s ({rate:.0f} posts/s)"
+        )
+
+
+@dataclass
+class Processed:
+    """A parsed and cleaned file, ready to write (what a worker sends back)."""
+
+    post: ParsedPost
+    cleaned: cleaning.Cleaned
+
+
+@dataclass
+class Failure:
+    path: str
+    error: str
+    content_hash: str = ""
+
+
+# --- finding files -----------------------------------------------------------------------
+
+
+def discover(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Absolute paths of the posts named: files as given, folders searched recursively."""
+    found: set[str] = set()
+    for given in paths:
+        path = Path(given).expanduser()
+        if path.is_file():
+            found.add(str(path.resolve()))
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in files:
+                    if PurePath(name).suffix.lower() in POST_SUFFIXES and not name.startswith("."):
+                        found.add(str(Path(root, name).resolve()))
+        else:
+            raise ImportUsageError(f"{given}: no such file or folder")
+    return sorted(found)
+
+
+def rank(path: str) -> tuple[str, str]:
+    """Order among files sharing a URL: the newest by file name wins."""
+    return (PurePath(path).name, path)
+
+
+# --- worker functions (pure: run in child processes) ---------------------------------------
+
+
+def hash_files(paths: list[str]) -> list[tuple[str, str, int, str]]:
+    """(path, sha256, size, error) for each path."""
+    result = []
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            result.append((path, "", 0, f"cannot read: {exc.strerror or exc}"))
+            continue
+        result.append((path, content_hash(data), len(data), ""))
+    return result
+
+
+def process_files(paths: list[str]) -> list[Processed | Failure]:
+    return [process_file(path) for path in paths]
+
+
+def process_file(path: str) -> Processed | Failure:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return Failure(path, f"cannot read: {exc.strerror or exc}")
+    try:
+        post = parse_post(data, path)
+        return Processed(post, cleaning.clean(post.raw_body))
+    except PostError as exc:
+        return Failure(path, str(exc), content_hash(data))
+    except Exception as exc:  # a parser bug must fail one file, not the run
+        return Failure(path, f"unexpected {type(exc).__name__}: {exc}", content_hash(data))
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def import_paths(
+    paths: Iterable[str | os.PathLike],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import the posts under ``paths``; see the module docstring for the rules."""
+    started = time.perf_counter()
+    files = discover(paths)
+    report = ImportReport(files=len(files), dry_run=dry_run)
+    jobs = max(1, jobs or len(os.sched_getaffinity(0)))
+    pool = _pool(jobs) if jobs > 1 and len(files) >= PARALLEL_THRESHOLD else None
+    try:
+        run = _Run(report, dry_run=dry_run, progress=progress or (lambda n: None))
+        to_process = run.compare_with_ledger(_map(pool, hash_files, _chunks(files)), force=force)
+        for results in _imap_bounded(pool, process_files, _batches(to_process), window=2 * jobs):
+            run.write(results)
+        run.finish()
+    finally:
+        if pool is not None:
+            pool.terminate()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _pool(jobs: int):
+    # Fork: workers need only the pure parsing modules, already imported, and start at once.
+    return multiprocessing.get_context("fork").Pool(jobs)
+
+
+def _chunks(items: list, size: int = 128) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _batches(files: list[tuple[str, int]]) -> Iterator[list[str]]:
+    """Group (path, size) into batches bounded by count and bytes: memory stays flat."""
+    batch: list[str] = []
+    size = 0
+    for path, nbytes in files:
+        if batch and (len(batch) >= BATCH_FILES or size + nbytes > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(path)
+        size += nbytes
+    if batch:
+        yield batch
+
+
+def _map(pool, func, chunks):
+    results = pool.map(func, chunks) if pool is not None else map(func, chunks)
+    for chunk in results:
+        yield from chunk
+
+
+def _imap_bounded(pool, func, batches: Iterator[list[str]], window: int):
+    """Results of func(batch) in order, with at most ``window`` batches in flight."""
+    if pool is None:
+        yield from map(func, batches)
+        return
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(pool.apply_async(func, (batch,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+class _Run:
+    """State of one import run: the ledger, the URL winners, caches and the report."""
+
+    def __init__(self, report: ImportReport, *, dry_run: bool, progress):
+        self.report = report
+        self.dry_run = dry_run
+        self.progress = progress
+        self.paths_by_url: dict[str, list[str]] = {}
+        self.winner_by_url: dict[str, str] = {}  # the best-ranked file seen for each URL
+        self.demoted: set[str] = set()  # files that lost their URL to a later winner
+        self.source_ids: dict[str, int] = {}
+        self.tag_ids: dict[str, int] = {}
+
+    # Phase 1 ------------------------------------------------------------------------------
+
+    def compare_with_ledger(self, hashed, *, force: bool) -> list[tuple[str, int]]:
+        """Count unchanged files; return (path, size) of the files that need parsing."""
+        ledger = {
+            row[0]: row[1:]
+            for row in ImportedFile.objects.values_list(
+                "path", "content_hash", "status", "url", "post__content_hash"
+            ).iterator(chunk_size=2000)
+        }
+        to_process = []
+        for path, digest, size, error in hashed:
+            if error:
+                self._fail(Failure(path, error))
+                continue
+            known = ledger.get(path)
+            if (
+                not force
+                and known is not None
+                and known[0] == digest
+                and known[1] == ImportedFile.Status.IMPORTED
+                and known[3] == digest  # the post still holds this file's content
+            ):
+                self._claim(known[2], path)
+                self.report.unchanged += 1
+                self.progress(1)
+            else:
+                to_process.append((path, size))
+        return to_process
+
+    # Phase 2 ------------------------------------------------------------------------------
+
+    def write(self, results: list[Processed | Failure]) -> None:
+        batch: dict[str, Processed] = {}
+        losers: list[Processed] = []
+        for item in results:
+            if isinstance(item, Failure):
+                self._fail(item)
+                continue
+            self._warn(item.post)
+            url, path = item.post.url, item.post.path
+            if self._claim(url, path):
+                if url in batch:
+                    losers.append(batch[url])
+                batch[url] = item
+            else:
+                losers.append(item)
+        if not self.dry_run:
+            self._ensure_sources_and_tags(batch.values())
+        try:
+            with transaction.atomic():
+                counts = self._write_batch(list(batch.values()), losers)
+            self._count(counts)
+        except Exception:
+            # Something in the batch broke the database: find it by writing one at a time.
+            for item in [*batch.values(), *losers]:
+                is_loser = any(item is loser for loser in losers)
+                try:
+                    with transaction.atomic():
+                        counts = self._write_batch(
+                            [] if is_loser else [item], [item] if is_loser else []
+                        )
+                    self._count(counts)
+                except Exception as exc:
+                    self._fail(Failure(item.post.path, f"database: {exc}", item.post.content_hash))
+        self.progress(len(results))
+
+    def _claim(self, url: str, path: str) -> bool:
+        """Record that ``path`` carries ``url``; True if it is now that URL's winner."""
+        self.paths_by_url.setdefault(url, []).append(path)
+        current = self.winner_by_url.get(url)
+        if current is not None and rank(current) > rank(path):
+            return False
+        if current is not None:
+            self.demoted.add(current)
+        self.winner_by_url[url] = path
+        return True
+
+    def _count(self, counts: dict[str, int]) -> None:
+        for key, value in counts.items():
+            setattr(self.report, key, getattr(self.report, key) + value)
+
+    def _write_batch(self, winners: list[Processed], losers: list[Processed]) -> dict[str, int]:
+        """Write one batch (the caller holds the transaction); return what it counted."""
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        existing = {
+            row["url"]: row
+            for row in Post.objects.filter(url__in=[w.post.url for w in winners]).values(
+                "id", "url", "content_hash", "cleaner_version", "path"
+            )
+        }
+        creates, updates, ledger = [], [], []
+        for item in winners:
+            post, row = item.post, existing.get(item.post.url)
+            if row is None:
+                creates.append(item)
+                counts["created"] += 1
+            elif (
+                row["content_hash"] != post.content_hash
+                or row["cleaner_version"] != item.cleaned.version
+            ):
+                updates.append((row["id"], item))
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+                if row["path"] != post.path and not self.dry_run:
+                    Post.objects.filter(pk=row["id"]).update(path=post.path)
+                ledger.append((post, ImportedFile.Status.IMPORTED, row["id"]))
+        if not self.dry_run:
+            created = Post.objects.bulk_create([self._new_post(item) for item in creates])
+            for item, obj in zip(creates, created, strict=True):
+                ledger.append((item.post, ImportedFile.Status.IMPORTED, obj.pk))
+            for pk, item in updates:
+                Post.objects.filter(pk=pk).update(**self._post_fields(item))
+                ledger.append((item.post, ImportedFile.Status.IMPORTED, pk))
+            self._replace_tags(
+                [(obj.pk, item) for item, obj in zip(creates, created, strict=True)] + updates
+            )
+            for item in losers:
+                ledger.append((item.post, ImportedFile.Status.DUPLICATE, None))
+            self._write_ledger(ledger)
+        return counts
+
+    def _post_fields(self, item: Processed) -> dict:
+        post, cleaned = item.post, item.cleaned
+        return {
+            "title": post.title,
+            "author": post.author,
+            "published_at": post.published_at,
+            "source_id": self.source_ids[post.source_name],
+            "raw_front_matter": post.raw_front_matter,
+            "raw_body": post.raw_body,
+            "body_html": cleaned.body_html,
+            "text": cleaned.text,
+            "cleaner_version": cleaned.version,
+            "path": post.path,
+            "content_hash": post.content_hash,
+            "updated_at": _now(),
+        }
+
+    def _new_post(self, item: Processed) -> Post:
+        return Post(url=item.post.url, **self._post_fields(item))
+
+    def _replace_tags(self, posts: list[tuple[int, Processed]]) -> None:
+        if not posts:
+            return
+        TaggedPost.objects.filter(content_object_id__in=[pk for pk, _ in posts]).delete()
+        TaggedPost.objects.bulk_create(
+            TaggedPost(content_object_id=pk, tag_id=self.tag_ids[name.casefold()])
+            for pk, item in posts
+            for name in item.post.tags
+        )
+
+    def _ensure_sources_and_tags(self, items: Iterable[Processed]) -> None:
+        """Create missing sources and tags outside the batch transaction (they are shared)."""
+        items = list(items)
+        if not self.source_ids:
+            self.source_ids = dict(Source.objects.values_list("name", "id"))
+            self.tag_ids = {
+                name.casefold(): pk for name, pk in Tag.objects.values_list("name", "id")
+            }
+        for item in items:
+            name = item.post.source_name
+            if name not in self.source_ids:
+                self.source_ids[name] = _create_source(name).pk
+            for tag in item.post.tags:
+                if tag.casefold() not in self.tag_ids:
+                    self.tag_ids[tag.casefold()] = Tag.objects.create(name=tag).pk
+
+    def _write_ledger(self, entries: list[tuple[ParsedPost | Failure, str, int | None]]) -> None:
+        if not entries:
+            return
+        ImportedFile.objects.bulk_create(
+            [
+                ImportedFile(
+                    path=entry.path,
+                    content_hash=entry.content_hash,
+                    status=status,
+                    url=getattr(entry, "url", ""),
+                    post_id=post_id,
+                    error=getattr(entry, "error", ""),
+                )
+                for entry, status, post_id in entries
+            ],
+            update_conflicts=True,
+            unique_fields=["path"],
+            update_fields=["content_hash", "status", "url", "post", "error", "seen_at"],
+        )
+
+    def _fail(self, failure: Failure) -> None:
+        self.report.failed.append({"path": failure.path, "error": failure.error})
+        if not self.dry_run and failure.content_hash:
+            self._write_ledger([(failure, ImportedFile.Status.FAILED, None)])
+
+    def _warn(self, post: ParsedPost) -> None:
+        self.report.warnings.extend({"path": post.path, "message": m} for m in post.warnings)
+
+    # End ----------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        if self.demoted and not self.dry_run:
+            ImportedFile.objects.filter(path__in=self.demoted).update(
+                status=ImportedFile.Status.DUPLICATE, post=None
+            )
+        self.report.duplicates = [
+            {"url": url, "paths": sorted(paths, key=rank), "kept": self.winner_by_url[url]}
+            for url, paths in sorted(self.paths_by_url.items())
+            if len(paths) > 1
+        ]
+        self.report.failed.sort(key=lambda f: f["path"])
+
+
+def _create_source(name: str) -> Source:
+    base = Source.slug_for(name)[:110]
+    slug, n = base, 1
+    while Source.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return Source.objects.create(name=name, slug=slug)
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
+    """Recompute body_html and text from raw_body with the current cleaner; return the count."""
+    posts = Post.objects.all()
+    if only_outdated:
+        posts = posts.exclude(cleaner_version=cleaning.CLEANER_VERSION)
+    count = 0
+    ids = list(posts.values_list("id", flat=True))
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            for pk, raw_body in Post.objects.filter(
+                id__in=ids[start : start + batch_size]
+            ).values_list("id", "raw_body"):
+                cleaned = cleaning.clean(raw_body)
+                Post.objects.filter(pk=pk).update(
+                    body_html=cleaned.body_html, text=cleaned.text, cleaner_version=cleaned.version
+                )
+                count += 1
+    return count

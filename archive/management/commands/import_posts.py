@@ -1,0 +1,78 @@
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from archive.importer import ImportUsageError, discover, import_paths, reclean
+
+# Exit status: 0 all imported, 2 some files failed, 1 usage error (bad arguments or paths).
+EXIT_FAILED_FILES = 2
+EXIT_USAGE = 1
+
+
+class Command(BaseCommand):
+    help = "Import Jekyll posts (files, or folders searched recursively) into the archive."
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def usage_error(message):  # argparse would exit 2, which here means "files failed"
+            parser.print_usage(sys.stderr)
+            sys.stderr.write(f"{parser.prog}: error: {message}\n")
+            sys.exit(EXIT_USAGE)
+
+        parser.error = usage_error
+        return parser
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="post files or folders")
+        parser.add_argument("--report", metavar="FILE", help="write a JSON report to FILE")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="parse everything, write nothing"
+        )
+        parser.add_argument("--force", action="store_true", help="re-read files even if unchanged")
+        parser.add_argument(
+            "--jobs", type=int, default=None, help="worker processes (default: cores)"
+        )
+        parser.add_argument(
+            "--reclean", action="store_true", help="also re-clean posts cleaned by an older cleaner"
+        )
+
+    def handle(self, *args, **options):
+        if options["jobs"] is not None and options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1", returncode=EXIT_USAGE)
+        report_path = Path(options["report"]) if options["report"] else None
+        if report_path and not report_path.parent.is_dir():
+            raise CommandError(
+                f"--report: folder {report_path.parent} does not exist", returncode=1
+            )
+        try:
+            total = len(discover(options["paths"]))
+        except ImportUsageError as exc:
+            raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
+
+        tqdm.monitor_interval = 0  # no monitor thread: the importer forks worker processes
+        with tqdm(total=total, unit="post", disable=None, file=sys.stderr, leave=False) as bar:
+            report = import_paths(
+                options["paths"],
+                dry_run=options["dry_run"],
+                force=options["force"],
+                jobs=options["jobs"],
+                progress=bar.update,
+            )
+
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning['path']}: {warning['message']}")
+        for dup in report.duplicates:
+            self.stderr.write(f"duplicate: {dup['url']} in {', '.join(dup['paths'])}")
+        for failure in report.failed:
+            self.stderr.write(self.style.ERROR(f"failed: {failure['path']}: {failure['error']}"))
+        if options["reclean"] and not options["dry_run"]:
+            self.stdout.write(f"re-cleaned {reclean()} posts")
+        if report_path:
+            report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        self.stdout.write(report.summary())
+        if report.failed:
+            raise CommandError(f"{len(report.failed)} files failed", returncode=EXIT_FAILED_FILES)

@@ -1,0 +1,102 @@
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+
+class Source(models.Model):
+    """Where posts come from: the generator's category (日本経済新聞, iYouPort, ...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def slug_for(name: str) -> str:
+        return slugify(name, allow_unicode=True) or "source"
+
+
+class TaggedPost(TaggedItemBase):
+    # A direct foreign key instead of taggit's generic relation: plain joins, real constraints.
+    content_object = models.ForeignKey("Post", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_post_tag")
+        ]
+
+
+class PostQuerySet(models.QuerySet):
+    def for_list(self):
+        """What list pages show: no raw or body fields, source and tags in two queries."""
+        return (
+            self.select_related("source")
+            .prefetch_related("tags")
+            .defer("raw_front_matter", "raw_body", "body_html", "text")
+        )
+
+
+class Post(models.Model):
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=300, blank=True)
+    # The source URL is the natural key: re-import finds the row by it, so its id survives.
+    url = models.URLField(max_length=2000, unique=True)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="posts")
+    tags = TaggableManager(through=TaggedPost, blank=True)
+
+    # Verbatim input: nothing is ever lost, everything below is derived from it.
+    raw_front_matter = models.TextField()
+    raw_body = models.TextField()
+
+    # Derived by archive.cleaning at cleaner_version; rebuild with `manage.py reclean_posts`.
+    body_html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    cleaner_version = models.PositiveSmallIntegerField(default=0)
+
+    path = models.CharField(max_length=1000, help_text="The file this post was last read from.")
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of that file's bytes.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["source", "-published_at"], name="post_source_date")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("archive:post_detail", args=[self.pk])
+
+
+class ImportedFile(models.Model):
+    """The importer's ledger: what it last saw at each path, so unchanged files cost a hash.
+
+    It also remembers duplicates (files whose URL another file won) and failures, so every
+    run reports the whole archive, not only what changed.
+    """
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported"
+        DUPLICATE = "duplicate"
+        FAILED = "failed"
+
+    path = models.CharField(max_length=1000, unique=True)
+    content_hash = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    url = models.URLField(max_length=2000, blank=True)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL)
+    error = models.TextField(blank=True)
+    seen_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.path

@@ -1,0 +1,97 @@
+"""The import_posts command: a thin wrapper; these check its contract (output, report, exit)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from archive.models import Post
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prints_a_summary_line_and_writes_the_json_report(archive_dir, tmp_path, capsys):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    archive_dir.write("2024-01-02-b.md", url="https://example.org/a")
+    report_file = tmp_path / "report.json"
+    call_command("import_posts", str(archive_dir), "--report", str(report_file))
+    out = capsys.readouterr()
+    assert "created 1, updated 0, unchanged 0, duplicates 1, failed 0 in " in out.out
+    assert "posts/s" in out.out
+    assert "duplicate: https://example.org/a in " in out.err
+    report = json.loads(report_file.read_text())
+    assert set(report) >= {
+        "created",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "failed",
+        "warnings",
+        "seconds",
+    }
+    assert report["duplicates"][0]["url"] == "https://example.org/a"
+    assert len(report["duplicates"][0]["paths"]) == 2
+
+
+def test_failed_files_are_named_and_the_command_fails_with_status_2(archive_dir, tmp_path, capsys):
+    archive_dir.write("2024-01-01-good.md")
+    bad = archive_dir.write("2024-01-02-bad.md", content="no front matter here")
+    report_file = tmp_path / "report.json"
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_posts", str(archive_dir), "--report", str(report_file))
+    assert excinfo.value.returncode == 2
+    assert f"failed: {bad}: no front matter" in capsys.readouterr().err
+    assert Post.objects.count() == 1
+    assert json.loads(report_file.read_text())["failed"][0]["path"] == str(bad)
+
+
+def test_dry_run_writes_nothing(archive_dir, capsys):
+    archive_dir.write()
+    call_command("import_posts", str(archive_dir), "--dry-run")
+    assert "[dry run] created 1" in capsys.readouterr().out
+    assert not Post.objects.exists()
+
+
+def test_missing_path_is_a_usage_error_with_status_1(tmp_path):
+    with pytest.raises(CommandError, match="no such file or folder") as excinfo:
+        call_command("import_posts", str(tmp_path / "nope"))
+    assert excinfo.value.returncode == 1
+
+
+def test_report_in_a_missing_folder_is_a_usage_error(archive_dir, tmp_path):
+    with pytest.raises(CommandError, match="does not exist") as excinfo:
+        call_command("import_posts", str(archive_dir), "--report", str(tmp_path / "no/r.json"))
+    assert excinfo.value.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [([], 1), (["--jobs", "x", "fixtures/posts"], 1), (["--jobs", "0", "fixtures/posts"], 1)],
+)
+def test_exit_status_from_the_command_line(args, status, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_posts", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == status, result.stderr
+
+
+def test_reclean_posts_recomputes_derived_fields(archive_dir, capsys):
+    archive_dir.write()
+    call_command("import_posts", str(archive_dir))
+    Post.objects.update(body_html="stale", text="stale", cleaner_version=0)
+    call_command("reclean_posts")
+    post = Post.objects.get()
+    assert post.text == "正文第一段。第二段。" and post.cleaner_version == 1
+    assert "re-cleaned 1 posts" in capsys.readouterr().out

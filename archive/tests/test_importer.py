@@ -1,0 +1,214 @@
+"""archive.importer: the import rules, through the plain function (no command line)."""
+
+import pytest
+
+from archive.importer import ImportUsageError, discover, import_paths
+from archive.models import ImportedFile, Post, Source
+from conftest import render_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_imports_a_post_with_all_its_fields(archive_dir):
+    archive_dir.write(title="标题", author="作者", tags="[ 甲, 乙 ]", categories="[ 来源 ]")
+    report = import_paths([archive_dir])
+    assert (report.created, report.updated, report.unchanged, report.failed) == (1, 0, 0, [])
+    post = Post.objects.get()
+    assert (post.title, post.author, post.source.name) == ("标题", "作者", "来源")
+    assert set(post.tags.names()) == {"甲", "乙"}
+    assert post.text == "正文第一段。第二段。"
+    assert post.raw_front_matter.startswith("layout: post\n")
+    assert post.body_html and post.cleaner_version == 1 and len(post.content_hash) == 64
+
+
+def test_a_second_run_on_unchanged_files_changes_nothing(archive_dir):
+    archive_dir.write()
+    import_paths([archive_dir])
+    before = Post.objects.values().get()
+    report = import_paths([archive_dir])
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    assert Post.objects.values().get() == before
+
+
+def test_a_changed_file_updates_the_same_row(archive_dir):
+    path = archive_dir.write(body="<p>旧版本</p>", tags="[ 旧 ]")
+    import_paths([archive_dir])
+    post_id = Post.objects.get().pk
+    path.write_text(render_post(body="<p>新版本</p>", tags="[ 新 ]", title="新标题"))
+    report = import_paths([archive_dir])
+    assert (report.created, report.updated) == (0, 1)
+    post = Post.objects.get()
+    assert post.pk == post_id
+    assert (post.title, post.text, list(post.tags.names())) == ("新标题", "新版本", ["新"])
+
+
+def test_two_files_with_one_url_make_one_post_and_a_duplicate_entry(archive_dir):
+    older = archive_dir.write("2024-01-01-a.md", body="<p>旧</p>")
+    newer = archive_dir.write("2024-01-02-a.md", body="<p>新</p>")
+    report = import_paths([archive_dir])
+    assert Post.objects.count() == 1
+    assert Post.objects.get().text == "新"
+    assert report.duplicates == [
+        {"url": "https://example.org/post/1", "paths": [str(older), str(newer)], "kept": str(newer)}
+    ]
+    assert ImportedFile.objects.get(path=str(older)).status == "duplicate"
+
+
+def test_duplicate_winner_does_not_depend_on_the_order_files_are_given(archive_dir, tmp_path):
+    older = archive_dir.write("2024-01-01-a.md", body="<p>旧</p>")
+    newer = archive_dir.write("2024-01-02-a.md", body="<p>新</p>")
+    import_paths([newer])
+    import_paths([older, newer])
+    assert Post.objects.get().text == "新"
+    report = import_paths([archive_dir])
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    assert len(report.duplicates) == 1
+
+
+def test_duplicates_are_reported_again_on_a_no_op_run(archive_dir):
+    archive_dir.write("2024-01-01-a.md", body="<p>旧</p>")
+    archive_dir.write("2024-01-02-a.md", body="<p>新</p>")
+    import_paths([archive_dir])
+    report = import_paths([archive_dir])
+    assert report.unchanged == 1 and len(report.duplicates) == 1
+
+
+def test_when_the_winning_file_disappears_the_other_one_takes_over(archive_dir):
+    archive_dir.write("2024-01-01-a.md", body="<p>旧</p>")
+    newer = archive_dir.write("2024-01-02-a.md", body="<p>新</p>")
+    import_paths([archive_dir])
+    post_id = Post.objects.get().pk
+    newer.unlink()
+    report = import_paths([archive_dir])
+    assert report.updated == 1
+    assert Post.objects.get().text == "旧" and Post.objects.get().pk == post_id
+
+
+def test_bad_files_fail_alone_with_path_and_reason(archive_dir):
+    good = archive_dir.write("2024-01-01-good.md")
+    bad = archive_dir.write("2024-01-02-bad.md", content="<p>no front matter</p>")
+    report = import_paths([archive_dir])
+    assert report.created == 1
+    assert report.failed == [
+        {"path": str(bad), "error": "no front matter: the file does not start with a '---' line"}
+    ]
+    assert Post.objects.get().path == str(good)
+
+
+def test_a_failed_file_leaves_no_post_row(archive_dir):
+    archive_dir.write(url=None, header=False)
+    import_paths([archive_dir])
+    assert not Post.objects.exists()
+    assert ImportedFile.objects.get().status == "failed"
+
+
+def test_a_post_that_breaks_the_database_fails_alone(archive_dir, monkeypatch):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    archive_dir.write("2024-01-02-b.md", url="https://example.org/b", title="坏")
+    from archive import importer
+
+    original = importer._Run._post_fields
+
+    def explode_on_bad(self, item):
+        fields = original(self, item)
+        if item.post.title == "坏":
+            fields["title"] = None  # NOT NULL: the database refuses the row
+        return fields
+
+    monkeypatch.setattr(importer._Run, "_post_fields", explode_on_bad)
+    report = import_paths([archive_dir])
+    assert report.created == 1
+    assert [f["path"].endswith("b.md") for f in report.failed] == [True]
+    assert report.failed[0]["error"].startswith("database:")
+    assert list(Post.objects.values_list("url", flat=True)) == ["https://example.org/a"]
+
+
+def test_a_previously_failed_file_is_retried(archive_dir):
+    path = archive_dir.write(content="<p>broken</p>")
+    assert len(import_paths([archive_dir]).failed) == 1
+    path.write_text(render_post())
+    report = import_paths([archive_dir])
+    assert report.created == 1 and report.failed == []
+
+
+def test_a_post_that_starts_failing_keeps_its_row(archive_dir):
+    path = archive_dir.write()
+    import_paths([archive_dir])
+    path.write_text("<p>now broken</p>")
+    report = import_paths([archive_dir])
+    assert len(report.failed) == 1
+    assert Post.objects.get().text == "正文第一段。第二段。"
+
+
+def test_dry_run_parses_everything_and_writes_nothing(archive_dir):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    archive_dir.write("2024-01-02-b.md", content="broken")
+    report = import_paths([archive_dir], dry_run=True)
+    assert (report.created, len(report.failed), report.dry_run) == (1, 1, True)
+    assert not Post.objects.exists() and not Source.objects.exists()
+    assert not ImportedFile.objects.exists()
+
+
+def test_warnings_name_the_file(archive_dir):
+    path = archive_dir.write(author="@someone: x")
+    report = import_paths([archive_dir])
+    assert report.warnings[0]["path"] == str(path)
+    assert "not valid YAML" in report.warnings[0]["message"]
+
+
+def test_force_rereads_unchanged_files(archive_dir):
+    archive_dir.write()
+    import_paths([archive_dir])
+    report = import_paths([archive_dir], force=True)
+    assert report.unchanged == 1 and report.updated == 0
+
+
+def test_worker_processes_give_the_same_result_as_one_process(archive_dir, settings):
+    for n in range(60):
+        archive_dir.write(
+            f"2024-01-{n % 28 + 1:02d}-p{n}.md",
+            url=f"https://example.org/{n % 55}",
+            title=f"第{n}篇",
+            tags=f"[ 标签{n % 7} ]",
+        )
+    archive_dir.write("2024-02-01-broken.md", content="broken")
+    parallel = import_paths([archive_dir], jobs=2)
+    rows = list(Post.objects.order_by("url").values_list("url", "title", "content_hash"))
+    Post.objects.all().delete()
+    ImportedFile.objects.all().delete()
+    serial = import_paths([archive_dir], jobs=1)
+    assert list(Post.objects.order_by("url").values_list("url", "title", "content_hash")) == rows
+    assert (parallel.created, len(parallel.duplicates), len(parallel.failed)) == (55, 5, 1)
+    assert (serial.created, serial.duplicates, serial.failed) == (
+        parallel.created,
+        parallel.duplicates,
+        parallel.failed,
+    )
+
+
+def test_sources_get_unique_unicode_slugs(archive_dir):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a", categories="[ 日本経済新聞 ]")
+    archive_dir.write("2024-01-02-b.md", url="https://example.org/b", categories="[ Nei.st ]")
+    archive_dir.write("2024-01-03-c.md", url="https://example.org/c", categories="[ Neist ]")
+    import_paths([archive_dir])
+    assert sorted(Source.objects.values_list("slug", flat=True)) == [
+        "neist",
+        "neist-2",
+        "日本経済新聞",
+    ]
+
+
+def test_discover_searches_folders_and_takes_files_as_given(archive_dir, tmp_path):
+    (archive_dir.path / "sub").mkdir()
+    nested = archive_dir.write("sub/2024-01-01-a.md")
+    archive_dir.write("notes.txt", content="not a post")
+    (archive_dir.path / ".hidden").mkdir()
+    archive_dir.write(".hidden/2024-01-01-h.md")
+    explicit = tmp_path / "post.txt"
+    explicit.write_text(render_post())
+    assert discover([archive_dir, explicit]) == sorted([str(nested), str(explicit)])
+
+
+def test_discover_refuses_missing_paths(tmp_path):
+    with pytest.raises(ImportUsageError, match="no such file or folder"):
+        discover([tmp_path / "missing"])

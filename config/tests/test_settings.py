@@ -1,0 +1,58 @@
+"""Settings come from the environment and refuse insecure production defaults."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_bool, env_int, env_list
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_check(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off(tmp_path):
+    result = run_check({"PIZHU_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_starts_in_debug_without_a_key(tmp_path):
+    assert run_check({"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}).returncode == 0
+
+
+def test_deploy_check_is_clean_with_a_real_key(tmp_path):
+    env = {
+        "SECRET_KEY": "x" * 60 + "-a-long-random-production-key",
+        "ALLOWED_HOSTS": "pizhu.example",
+        "PIZHU_DATA_DIR": str(tmp_path),
+    }
+    result = run_check(env, "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+
+
+def test_env_helpers(monkeypatch):
+    monkeypatch.setenv("B", "yes")
+    monkeypatch.setenv("I", "42")
+    monkeypatch.setenv("L", "a.example, b.example,")
+    assert env_bool("B") is True and env_bool("MISSING", default=True) is True
+    assert env_int("I", 0) == 42 and env_list("L") == ["a.example", "b.example"]
+    monkeypatch.setenv("B", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="B must be a boolean"):
+        env_bool("B")
+    monkeypatch.setenv("I", "many")
+    with pytest.raises(ImproperlyConfigured, match="I must be an integer"):
+        env_int("I", 0)
