@@ -52,6 +52,8 @@ _FILE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.*?)(?:\.(?:md|markdown|html
 _HEADER_STAMP = re.compile(r"<!--\s*(-?\d+|NaN|null|undefined)?\s*-->[ \t]*\r?\n")
 _HEADER_LINK = re.compile(r"\[(.*)\]\((\S*)\)[ \t]*\r?\n")
 _HEADER_RULE = re.compile(r"-{3,}[ \t]*(?:\r?\n|$)")
+_FRONT_OPEN = re.compile(r"\A(?:[ \t]*\r?\n)*---[ \t]*\r?\n")
+_FRONT_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
 _FALLBACK_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:[ \t]+(.*?))?[ \t]*$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TAG_SPLIT = re.compile(r"[,，、;；]")
@@ -129,21 +131,16 @@ def decode(data: bytes) -> tuple[str, list[str]]:
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
     """Return (front matter, body, line number where the front matter starts) verbatim."""
-    lines = text.splitlines(keepends=True)
-    first = 0
-    while first < len(lines) and not lines[first].strip():
-        first += 1
-    if first == len(lines) or lines[first].rstrip("\r\n").rstrip() != "---":
+    opening = _FRONT_OPEN.match(text)
+    if not opening:
         raise PostError("no front matter: the file does not start with a '---' line")
-    offset = sum(len(line) for line in lines[: first + 1])
-    for index in range(first + 1, len(lines)):
-        if lines[index].rstrip("\r\n").rstrip() in ("---", "..."):
-            front = "".join(lines[first + 1 : index])
-            end = offset + len(front) + len(lines[index])
-            if len(front) > MAX_FRONT_MATTER_CHARS:
-                raise PostError(f"front matter is {len(front)} characters, over the limit")
-            return front, text[end:], first + 2
-    raise PostError("front matter is not closed: no second '---' line")
+    closing = _FRONT_CLOSE.search(text, opening.end())
+    if not closing:
+        raise PostError("front matter is not closed: no second '---' line")
+    front = text[opening.end() : closing.start()]
+    if len(front) > MAX_FRONT_MATTER_CHARS:
+        raise PostError(f"front matter is {len(front)} characters, over the limit")
+    return front, text[closing.end() :], text.count("\n", 0, opening.end()) + 1
 
 
 def load_front_matter(front: str, first_line: int) -> tuple[dict, list[str]]:

@@ -212,3 +212,25 @@ def test_discover_searches_folders_and_takes_files_as_given(archive_dir, tmp_pat
 def test_discover_refuses_missing_paths(tmp_path):
     with pytest.raises(ImportUsageError, match="no such file or folder"):
         discover([tmp_path / "missing"])
+
+
+def test_imported_dates_sort_and_filter_like_orm_written_ones(archive_dir):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a", date="2024-01-01T23:00:00Z")
+    archive_dir.write(
+        "2024-01-02-b.md", url="https://example.org/b", date="2024-01-02T00:30:00+02:00"
+    )
+    import_paths([archive_dir])
+    Post.objects.create(
+        url="https://example.org/orm",
+        title="orm",
+        source=Source.objects.get(),
+        raw_body="",
+        raw_front_matter="",
+        published_at="2024-01-01T23:30:00Z",
+    )
+    ordered = list(Post.objects.order_by("published_at").values_list("url", flat=True))
+    assert ordered == ["https://example.org/b", "https://example.org/a", "https://example.org/orm"]
+    window = {"published_at__gte": "2024-01-01T22:00:00Z", "published_at__lt": "2024-01-01T23:15Z"}
+    assert Post.objects.filter(**window).count() == 2
+    b = Post.objects.get(url="https://example.org/b")
+    assert b.published_at.isoformat() == "2024-01-01T22:30:00+00:00"

@@ -1,0 +1,133 @@
+"""Time a full import and a no-op re-import of DIR, beside Hugo building the same posts.
+
+    python bench/import_bench.py DIR [--jobs N] [--database-url URL]
+
+Each run is a whole `manage.py import_posts` process into a fresh database (migrated first,
+not timed), like `hugo` is a whole process. Peak RSS is the largest sum over the process tree
+(the importer and its workers), sampled every 10 ms.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(cmd: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float, int]:
+    """(seconds, peak tree RSS in MB, exit status) of one command."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            tree = [ps, *ps.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.01)
+    seconds = time.perf_counter() - started
+    _, err = proc.communicate()
+    if proc.returncode not in (0, 2):
+        sys.stderr.write(err.decode()[-2000:])
+    return seconds, peak / 1e6, proc.returncode
+
+
+def archive_size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*.md")]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def hugo_site(folder: Path, site: Path, unsafe: bool) -> None:
+    content = site / "content" / "posts"
+    content.mkdir(parents=True)
+    for path in folder.rglob("*.md"):
+        os.link(path, content / path.name) if same_device(path, content) else shutil.copy(
+            path, content / path.name
+        )
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "layouts" / "_default" / "single.html").write_text(
+        "<h1>{{ .Title }}</h1>{{ .Content }}"
+    )
+    (site / "layouts" / "_default" / "list.html").write_text(
+        "{{ range .Pages }}{{ .Title }}{{ end }}"
+    )
+    (site / "config.toml").write_text(
+        'baseURL = "http://localhost/"\ntitle = "bench"\n'
+        + ("[markup.goldmark.renderer]\nunsafe = true\n" if unsafe else "")
+    )
+
+
+def same_device(a: Path, b: Path) -> bool:
+    return a.stat().st_dev == b.stat().st_dev
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--database-url", default="", help="default: a fresh SQLite file")
+    args = parser.parse_args()
+
+    count, nbytes = archive_size(args.folder)
+    print(f"archive: {count} posts, {nbytes / 1e6:.1f} MB in {args.folder}")
+    work = Path(tempfile.mkdtemp(prefix="pizhu-bench-"))
+    env = {**os.environ, "DEBUG": "1", "PIZHU_DATA_DIR": str(work / "data")}
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    python = sys.executable
+    subprocess.run(
+        [python, "manage.py", "flush", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=False,
+    )  # a given PostgreSQL database starts empty
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([python, "manage.py", "flush", "--noinput"], cwd=ROOT, env=env, check=True)
+
+    cmd = [python, "manage.py", "import_posts", str(args.folder)]
+    if args.jobs:
+        cmd += ["--jobs", str(args.jobs)]
+    full, full_rss, status = measure(cmd, env)
+    print(
+        f"pizhu import (full):   {full:6.2f} s  {count / full:7.0f} posts/s  "
+        f"{nbytes / 1e6 / full:6.1f} MB/s  peak RSS {full_rss:5.0f} MB  (exit {status})"
+    )
+    noop, noop_rss, status = measure(cmd, env)
+    print(
+        f"pizhu import (no-op):  {noop:6.2f} s  {count / noop:7.0f} posts/s  "
+        f"{'':13}  peak RSS {noop_rss:5.0f} MB  (exit {status}; {noop / full:.0%} of full)"
+    )
+    startup, _, _ = measure([python, "manage.py", "check"], env)
+    print(f"django startup alone:  {startup:6.2f} s  (manage.py check, for scale)")
+
+    hugo = shutil.which("hugo")
+    if not hugo:
+        print("hugo: not installed (apt-get install hugo) - no peer comparison")
+        return
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
+    for unsafe in (False, True):
+        site = work / f"hugo-{unsafe}"
+        hugo_site(args.folder, site, unsafe)
+        seconds, rss, status = measure(
+            [hugo, "--quiet", "-s", str(site), "-d", str(site / "out")], env, cwd=site
+        )
+        label = "renders raw HTML" if unsafe else "default: raw HTML omitted"
+        print(
+            f"hugo {version} ({label}): {seconds:6.2f} s  peak RSS {rss:5.0f} MB  (exit {status})"
+            f"  -> pizhu/hugo ratio {full / seconds:.2f}"
+        )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
