@@ -218,11 +218,16 @@ def _no_query_log():
 def _large_sqlite_checkpoints(pages: int = 32768):
     """SQLite checkpoints its WAL every 1,000 pages (4 MB), with an fsync each time; an import
     writes hundreds of MB, so checkpoint every 128 MB instead and once at the end."""
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
     with connection.cursor() as cursor:
+        (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
         (before,) = cursor.execute("PRAGMA wal_autocheckpoint").fetchone()
+    if mode != "wal":
+        yield
+        return
+    with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
     try:
         yield

@@ -95,3 +95,30 @@ def test_reclean_posts_recomputes_derived_fields(archive_dir, capsys):
     post = Post.objects.get()
     assert post.text == "正文第一段。第二段。" and post.cleaner_version == 1
     assert "re-cleaned 1 posts" in capsys.readouterr().out
+
+
+def test_command_line_import_into_a_file_database_twice(tmp_path):
+    """The `make run` path: a real SQLite file in WAL mode, two runs, exit status 2 each time
+    because the demo posts hold two broken files on purpose."""
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}
+
+    def manage(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert manage("migrate", "-v0").returncode == 0
+    first = manage("import_posts", "fixtures/posts", "--jobs", "2")
+    assert first.returncode == 2, first.stderr
+    assert "created 17, updated 0, unchanged 0, duplicates 1, failed 2" in first.stdout
+    second = manage("import_posts", "fixtures/posts")
+    assert "created 0, updated 0, unchanged 17, duplicates 1, failed 2" in second.stdout
+    assert not (tmp_path / "pizhu.sqlite3-wal").exists() or (
+        (tmp_path / "pizhu.sqlite3-wal").stat().st_size == 0
+    ), "the import ends with a full checkpoint"
