@@ -15,6 +15,20 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def manage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run manage.py as a user would, in DEBUG, on an SQLite file in data_dir."""
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_prints_a_summary_line_and_writes_the_json_report(archive_dir, tmp_path, capsys):
     archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
     archive_dir.write("2024-01-02-b.md", url="https://example.org/a")
@@ -74,16 +88,7 @@ def test_report_in_a_missing_folder_is_a_usage_error(archive_dir, tmp_path):
     [([], 1), (["--jobs", "x", "fixtures/posts"], 1), (["--jobs", "0", "fixtures/posts"], 1)],
 )
 def test_exit_status_from_the_command_line(args, status, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_posts", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = manage(tmp_path, "import_posts", *args)
     assert result.returncode == status, result.stderr
 
 
@@ -100,24 +105,11 @@ def test_reclean_posts_recomputes_derived_fields(archive_dir, capsys):
 def test_command_line_import_into_a_file_database_twice(tmp_path):
     """The `make run` path: a real SQLite file in WAL mode, two runs, exit status 2 each time
     because the demo posts hold two broken files on purpose."""
-    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}
-
-    def manage(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    assert manage("migrate", "-v0").returncode == 0
-    first = manage("import_posts", "fixtures/posts", "--jobs", "2")
+    assert manage(tmp_path, "migrate", "-v0").returncode == 0
+    first = manage(tmp_path, "import_posts", "fixtures/posts", "--jobs", "2")
     assert first.returncode == 2, first.stderr
     assert "created 17, updated 0, unchanged 0, duplicates 1, failed 2" in first.stdout
-    second = manage("import_posts", "fixtures/posts")
+    second = manage(tmp_path, "import_posts", "fixtures/posts")
     assert "created 0, updated 0, unchanged 17, duplicates 1, failed 2" in second.stdout
     assert not (tmp_path / "pizhu.sqlite3-wal").exists() or (
         (tmp_path / "pizhu.sqlite3-wal").stat().st_size == 0
