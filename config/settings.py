@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -12,15 +11,11 @@ DATA_DIR = Path(env_str("PIZHU_DATA_DIR", str(BASE_DIR / "data")))
 
 DEBUG = env_bool("DEBUG", False)
 
-# A development key is only acceptable while DEBUG is on; production must bring its own.
-_DEV_SECRET_KEY = "django-insecure-pizhu-development-key-never-use-in-production"  # noqa: S105 - refused unless DEBUG
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment, or set DEBUG=1 for development."
-        )
-    SECRET_KEY = _DEV_SECRET_KEY
+# A development key only while DEBUG is on. Without DEBUG and without a key, SECRET_KEY stays
+# empty: Django refuses any use of it, and config.serving refuses to serve at all, while
+# commands that need no key (makemigrations, check) still run on a bare shell.
+_DEV_SECRET_KEY = "django-insecure-pizhu-development-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY") or (_DEV_SECRET_KEY if DEBUG else "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -50,6 +45,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Only settings.py may tell a real key from the development one.
+USING_DEVELOPMENT_SECRET_KEY = SECRET_KEY == _DEV_SECRET_KEY
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 

@@ -12,9 +12,10 @@ from config.env import env_bool, env_int, env_list
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_check(env: dict, *args: str) -> subprocess.CompletedProcess:
+def run(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """Run python in the project on a bare environment plus ``env``."""
     return subprocess.run(
-        [sys.executable, "manage.py", "check", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env={"PATH": "/usr/bin:/bin", **env},
         capture_output=True,
@@ -24,14 +25,39 @@ def run_check(env: dict, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_refuses_to_start_without_secret_key_when_debug_is_off(tmp_path):
-    result = run_check({"PIZHU_DATA_DIR": str(tmp_path)})
+SERVE = ("-c", "import config.wsgi, config.asgi")
+
+
+def test_refuses_to_serve_without_secret_key_when_debug_is_off(tmp_path):
+    result = run({"PIZHU_DATA_DIR": str(tmp_path)}, *SERVE)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_starts_in_debug_without_a_key(tmp_path):
-    assert run_check({"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}).returncode == 0
+def test_refuses_to_serve_with_the_development_key_when_debug_is_off(tmp_path):
+    dev_key = "django-insecure-pizhu-development-key-never-use-in-production"
+    result = run({"SECRET_KEY": dev_key, "PIZHU_DATA_DIR": str(tmp_path)}, *SERVE)
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key" in result.stderr
+
+
+def test_serves_in_debug_without_a_key(tmp_path):
+    assert run({"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}, *SERVE).returncode == 0
+
+
+def test_developer_commands_run_on_a_bare_shell(tmp_path):
+    result = run(
+        {"PIZHU_DATA_DIR": str(tmp_path)}, "manage.py", "makemigrations", "--check", "--dry-run"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_deploy_check_flags_a_missing_key(tmp_path):
+    env = {"ALLOWED_HOSTS": "pizhu.example", "PIZHU_DATA_DIR": str(tmp_path)}
+    result = run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr
 
 
 def test_deploy_check_is_clean_with_a_real_key(tmp_path):
@@ -40,8 +66,9 @@ def test_deploy_check_is_clean_with_a_real_key(tmp_path):
         "ALLOWED_HOSTS": "pizhu.example",
         "PIZHU_DATA_DIR": str(tmp_path),
     }
-    result = run_check(env, "--deploy", "--fail-level", "WARNING")
+    result = run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
+    assert run(env, *SERVE).returncode == 0
 
 
 def test_env_helpers(monkeypatch):
