@@ -72,9 +72,7 @@ _VOID = frozenset(
         "wbr",
     ]
 )
-_VOID_START = re.compile(
-    r"<(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b", re.I
-)
+_VOID_START = re.compile(r"<(?:{})\b".format("|".join(sorted(_VOID))), re.I)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*>")
 _STRAY_NULL = re.compile(r"\A(\s*(?:<div[^>]*>\s*)?)null(?=\s|<|\Z)")
 _RESTARTS_ON_SELF = frozenset(["p", "li", "dt", "dd", "option", "tr", "td", "th"])

@@ -38,21 +38,6 @@ BATCH_BYTES = 4 * 1024 * 1024
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 48
 
-UPDATED_FIELDS = [
-    "title",
-    "author",
-    "published_at",
-    "source",
-    "raw_front_matter",
-    "raw_body",
-    "body_html",
-    "text",
-    "cleaner_version",
-    "path",
-    "content_hash",
-    "updated_at",
-]
-
 
 class ImportUsageError(Exception):
     """The paths given cannot be imported at all (not found, nothing to read)."""
@@ -178,10 +163,16 @@ def import_paths(
     force: bool = False,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    on_discovered: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the posts under ``paths``; see the module docstring for the rules."""
+    """Import the posts under ``paths``; see the module docstring for the rules.
+
+    ``on_discovered(n)`` is told how many files were found, ``progress(k)`` each time k more
+    were handled (a progress bar needs both)."""
     started = time.perf_counter()
     files = discover(paths)
+    if on_discovered:
+        on_discovered(len(files))
     report = ImportReport(files=len(files), dry_run=dry_run)
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
     pool = _pool(jobs) if jobs > 1 and len(files) >= PARALLEL_THRESHOLD else None
@@ -407,7 +398,7 @@ class _Run:
                 Post.objects.filter(pk=pk).update(**self._post_fields(item))
             written = created + updates
             ledger += [(item.post, ImportedFile.Status.IMPORTED, pk) for pk, item in written]
-            self._replace_tags(written)
+            self._replace_tags(written, previously_tagged=[pk for pk, _ in updates])
             for item in losers:
                 ledger.append((item.post, ImportedFile.Status.DUPLICATE, None))
             self._write_ledger(ledger)
@@ -467,10 +458,9 @@ class _Run:
         )
         return [(ids[item.post.url], item) for item in items]
 
-    def _replace_tags(self, posts: list[tuple[int, Processed]]) -> None:
-        if not posts:
-            return
-        TaggedPost.objects.filter(content_object_id__in=[pk for pk, _ in posts]).delete()
+    def _replace_tags(self, posts: list[tuple[int, Processed]], previously_tagged: list[int]):
+        if previously_tagged:
+            TaggedPost.objects.filter(content_object_id__in=previously_tagged).delete()
         TaggedPost.objects.bulk_create(
             TaggedPost(content_object_id=pk, tag_id=self.tag_ids[name.casefold()])
             for pk, item in posts
@@ -537,7 +527,7 @@ class _Run:
 
 
 def _field_name(column_key: str) -> str:
-    return column_key.removesuffix("_id") if column_key.endswith("_id") else column_key
+    return column_key.removesuffix("_id")
 
 
 def _create_source(name: str) -> Source:

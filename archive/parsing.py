@@ -54,6 +54,7 @@ _HEADER_LINK = re.compile(r"\[(.*)\]\((\S*)\)[ \t]*\r?\n")
 _HEADER_RULE = re.compile(r"-{3,}[ \t]*(?:\r?\n|$)")
 _FRONT_OPEN = re.compile(r"\A(?:[ \t]*\r?\n)*---[ \t]*\r?\n")
 _FRONT_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+_LEADING_SPACE = re.compile(r"\s*")
 _FALLBACK_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:[ \t]+(.*?))?[ \t]*$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _TAG_SPLIT = re.compile(r"[,，、;；]")
@@ -205,16 +206,15 @@ def _lenient_value(raw: str):
 
 def parse_header(raw_body: str) -> Header:
     """Find the optional ``<!--ms-->``, ``[title](url)``, ``------`` header at the top."""
-    body = raw_body
-    pos = len(body) - len(body.lstrip())
+    pos = _LEADING_SPACE.match(raw_body).end()  # not lstrip(): that copies the whole body
     header = Header()
-    stamp = _HEADER_STAMP.match(body, pos)
+    stamp = _HEADER_STAMP.match(raw_body, pos)
     if stamp:
         header.timestamp = _timestamp_from_ms(stamp.group(1))
         pos = stamp.end()
-    link = _HEADER_LINK.match(body, pos)
+    link = _HEADER_LINK.match(raw_body, pos)
     if link:
-        rule = _HEADER_RULE.match(body, link.end())
+        rule = _HEADER_RULE.match(raw_body, link.end())
         if rule:
             header.title = link.group(1).strip()
             header.url = link.group(2).strip()

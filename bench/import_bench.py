@@ -50,9 +50,10 @@ def hugo_site(folder: Path, site: Path, unsafe: bool) -> None:
     content = site / "content" / "posts"
     content.mkdir(parents=True)
     for path in folder.rglob("*.md"):
-        os.link(path, content / path.name) if same_device(path, content) else shutil.copy(
-            path, content / path.name
-        )
+        if same_device(path, content):
+            os.link(path, content / path.name)
+        else:
+            shutil.copy(path, content / path.name)
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "layouts" / "_default" / "single.html").write_text(
         "<h1>{{ .Title }}</h1>{{ .Content }}"

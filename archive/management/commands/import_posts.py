@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from archive.importer import ImportUsageError, discover, import_paths, reclean
+from archive.importer import ImportUsageError, import_paths, reclean
 
 # Exit status: 0 all imported, 2 some files failed, 1 usage error (bad arguments or paths).
 EXIT_FAILED_FILES = 2
@@ -46,22 +46,26 @@ class Command(BaseCommand):
         report_path = Path(options["report"]) if options["report"] else None
         if report_path and not report_path.parent.is_dir():
             raise CommandError(
-                f"--report: folder {report_path.parent} does not exist", returncode=1
+                f"--report: folder {report_path.parent} does not exist", returncode=EXIT_USAGE
             )
-        try:
-            total = len(discover(options["paths"]))
-        except ImportUsageError as exc:
-            raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
-
         tqdm.monitor_interval = 0  # no monitor thread: the importer forks worker processes
-        with tqdm(total=total, unit="post", disable=None, file=sys.stderr, leave=False) as bar:
-            report = import_paths(
-                options["paths"],
-                dry_run=options["dry_run"],
-                force=options["force"],
-                jobs=options["jobs"],
-                progress=bar.update,
-            )
+        with tqdm(unit="post", disable=None, file=sys.stderr, leave=False) as bar:
+
+            def discovered(total):
+                bar.total = total
+                bar.refresh()
+
+            try:
+                report = import_paths(
+                    options["paths"],
+                    dry_run=options["dry_run"],
+                    force=options["force"],
+                    jobs=options["jobs"],
+                    progress=bar.update,
+                    on_discovered=discovered,
+                )
+            except ImportUsageError as exc:
+                raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
 
         for warning in report.warnings:
             self.stderr.write(f"warning: {warning['path']}: {warning['message']}")
