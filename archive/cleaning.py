@@ -4,9 +4,10 @@ Cleaning is a pure, versioned step: ``Post.body_html`` and ``Post.text`` are alw
 ``clean(post.raw_body)`` for the ``CLEANER_VERSION`` stored beside them, so a better cleaner
 only needs ``manage.py reclean_posts``, never the original files.
 
-Pipeline: drop the generator's header, bound the nesting depth, sanitize with an allowlist
-(nh3), then compute ``text`` as the browser's ``textContent`` of the result (lexbor, an HTML5
-parser like the browser's, so both see the same tree).
+Pipeline: drop the generator's header, bound the nesting depth, tidy the article (page chrome,
+lazy images, embeds, figures, spacers: ``archive.tidy``), sanitize with an allowlist (nh3),
+then compute ``text`` as the browser's ``textContent`` of the result (lexbor, an HTML5 parser
+like the browser's, so both see the same tree).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import nh3
 from selectolax.lexbor import LexborHTMLParser
 
 from archive.parsing import article_html
+from archive.tidy import tidy
 
-CLEANER_VERSION = 1
+CLEANER_VERSION = 2
 
 # html5ever and lexbor take time quadratic in nesting depth (100,000 nested divs: 50 s), and
 # browsers flatten past 512 levels anyway. Real articles stay far below this.
@@ -85,10 +87,11 @@ class Cleaned:
     version: int = CLEANER_VERSION
 
 
-def clean(raw_body: str) -> Cleaned:
+def clean(raw_body: str, *, title: str = "", url: str = "") -> Cleaned:
+    """``title`` finds the repeated title heading; ``url`` resolves the page's relative links."""
     source = _STRAY_NULL.sub(r"\1", article_html(raw_body).strip(), count=1)
     source = limit_nesting(source)
-    body_html = sanitize(source)
+    body_html = sanitize(tidy(source, title=title, base_url=url))
     return Cleaned(body_html=body_html, text=text_content(body_html))
 
 
@@ -99,6 +102,11 @@ _CLEANER = nh3.Cleaner(
     url_schemes=URL_SCHEMES,
     link_rel=LINK_REL,
     strip_comments=True,
+    allowed_classes={"span": {"embed"}},
+    # Remote images never tell their host which page shows them, and never block reading.
+    set_tag_attribute_values={
+        "img": {"loading": "lazy", "decoding": "async", "referrerpolicy": "no-referrer"}
+    },
 )
 
 

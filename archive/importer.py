@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from taggit.models import Tag
 
-from archive import cleaning
+from archive import cleaning, search
 from archive.models import ImportedFile, Post, Source, TaggedPost
 from archive.parsing import ParsedPost, PostError, content_hash, parse_post
 
@@ -84,6 +84,7 @@ class Processed:
 
     post: ParsedPost
     cleaned: cleaning.Cleaned
+    document: search.Document  # the search index's tokens, made by the worker too
 
 
 @dataclass
@@ -146,7 +147,8 @@ def process_file(path: str) -> Processed | Failure:
         return Failure(path, f"cannot read: {exc.strerror or exc}")
     try:
         post = parse_post(data, path)
-        return Processed(post, cleaning.clean(post.raw_body))
+        cleaned = cleaning.clean(post.raw_body, title=post.title, url=post.url)
+        return Processed(post, cleaned, search.Document.of(post.title, post.author, cleaned.text))
     except PostError as exc:
         return Failure(path, str(exc), content_hash(data))
     except Exception as exc:  # a parser bug must fail one file, not the run
@@ -399,6 +401,7 @@ class _Run:
             written = created + updates
             ledger += [(item.post, ImportedFile.Status.IMPORTED, pk) for pk, item in written]
             self._replace_tags(written, previously_tagged=[pk for pk, _ in updates])
+            search.index_documents([(pk, item.document) for pk, item in written])
             for item in losers:
                 ledger.append((item.post, ImportedFile.Status.DUPLICATE, None))
             self._write_ledger(ledger)
@@ -554,12 +557,15 @@ def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
     ids = list(posts.values_list("id", flat=True))
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
-            for pk, raw_body in Post.objects.filter(
+            documents = []
+            for pk, raw_body, title, author, url in Post.objects.filter(
                 id__in=ids[start : start + batch_size]
-            ).values_list("id", "raw_body"):
-                cleaned = cleaning.clean(raw_body)
+            ).values_list("id", "raw_body", "title", "author", "url"):
+                cleaned = cleaning.clean(raw_body, title=title, url=url)
                 Post.objects.filter(pk=pk).update(
                     body_html=cleaned.body_html, text=cleaned.text, cleaner_version=cleaned.version
                 )
+                documents.append((pk, search.Document.of(title, author, cleaned.text)))
                 count += 1
+            search.index_documents(documents)
     return count

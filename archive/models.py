@@ -1,8 +1,15 @@
+import re
+
 from django.db import models
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
+
+EXCERPT_CHARS = 400
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 
 
 class Source(models.Model):
@@ -34,12 +41,57 @@ class TaggedPost(TaggedItemBase):
 
 class PostQuerySet(models.QuerySet):
     def for_list(self):
-        """What list pages show: no raw or body fields, source and tags in two queries."""
+        """What list pages show: no raw or body fields, but the start of the text for an
+        excerpt; source and tags in two queries."""
         return (
             self.select_related("source")
             .prefetch_related("tags")
             .defer("raw_front_matter", "raw_body", "body_html", "text")
+            .annotate(text_start=Substr("text", 1, EXCERPT_CHARS))
         )
+
+    def with_text(self):
+        """Load ``text`` too (search excerpts are cut around a match, anywhere in it)."""
+        return self.defer(None).defer("raw_front_matter", "raw_body", "body_html")
+
+    def for_reader(self):
+        return self.select_related("source").prefetch_related("tags").defer("raw_front_matter")
+
+    def filtered(self, *, source=None, tag=None, year=None, month=None):
+        """The list's filters; each one is optional."""
+        posts = self
+        if source:
+            posts = posts.filter(source__slug=source)
+        if tag:
+            posts = posts.filter(tags__slug=tag)
+        if year:
+            posts = posts.filter(published_at__year=year)
+            if month:
+                posts = posts.filter(published_at__month=month)
+        return posts
+
+    def neighbours(self, post):
+        """(previous, next) post of the same source in reading order (older, newer)."""
+        same_source = self.filter(source_id=post.source_id).only("id", "title")
+        if post.published_at is None:
+            return None, None
+        older = (
+            same_source.filter(
+                models.Q(published_at__lt=post.published_at)
+                | models.Q(published_at=post.published_at, id__lt=post.id)
+            )
+            .order_by("-published_at", "-id")
+            .first()
+        )
+        newer = (
+            same_source.filter(
+                models.Q(published_at__gt=post.published_at)
+                | models.Q(published_at=post.published_at, id__gt=post.id)
+            )
+            .order_by("published_at", "id")
+            .first()
+        )
+        return older, newer
 
 
 class Post(models.Model):
@@ -76,6 +128,20 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("archive:post_detail", args=[self.pk])
+
+    @property
+    def excerpt(self) -> str:
+        start = getattr(self, "text_start", None)
+        text = start if start is not None else self.text[:EXCERPT_CHARS]
+        text = " ".join(text.split())
+        return text[:140] + ("…" if len(text) > 140 else "")
+
+    @property
+    def reading_minutes(self) -> int:
+        """About 400 Chinese characters or 220 English words a minute."""
+        cjk = len(_CJK_CHAR.findall(self.text))
+        words = len(_LATIN_WORD.findall(self.text))
+        return max(1, round(cjk / 400 + words / 220))
 
 
 class ImportedFile(models.Model):

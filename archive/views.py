@@ -2,15 +2,56 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from archive import search
+from archive.browse import Filters, facets
 from archive.models import Post
+from archive.rendering import SCRIPTS, render_body
+
+SCRIPT_COOKIE = "pizhu_script"
 
 
 def post_list(request):
-    posts = Post.objects.for_list()
+    filters = Filters.from_query(request.GET)
+    posts = filters.apply(Post.objects.for_list())
     page = Paginator(posts, settings.PIZHU_POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "archive/post_list.html", {"page": page})
+    return render(
+        request,
+        "archive/post_list.html",
+        {"page": page, "filters": filters, "facets": facets(filters)},
+    )
+
+
+def search_view(request):
+    raw_query = (request.GET.get("q") or "").strip()
+    filters = Filters.from_query(request.GET)
+    query = search.Query.parse(raw_query)
+    context = {"filters": filters, "q": raw_query, "searching": True}
+    if query:
+        results = search.RankedSearch(query, filters.apply(Post.objects.all()))
+        context["page"] = Paginator(results, settings.PIZHU_POSTS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        context["facets"] = facets(filters, matching=search.matching_ids(query))
+    return render(request, "archive/post_list.html", context)
 
 
 def post_detail(request, pk):
-    post = get_object_or_404(Post.objects.select_related("source"), pk=pk)
-    return render(request, "archive/post_detail.html", {"post": post})
+    post = get_object_or_404(Post.objects.for_reader(), pk=pk)
+    script = request.GET.get("script") or request.COOKIES.get(SCRIPT_COOKIE) or "orig"
+    if script not in SCRIPTS:
+        script = "orig"
+    older, newer = Post.objects.neighbours(post)
+    response = render(
+        request,
+        "archive/post_detail.html",
+        {
+            "post": post,
+            "body": render_body(post.body_html, script=script, images=settings.PIZHU_REMOTE_IMAGES),
+            "script": script,
+            "older": older,
+            "newer": newer,
+        },
+    )
+    if request.GET.get("script") == script:  # a choice made on the page sticks
+        response.set_cookie(SCRIPT_COOKIE, script, max_age=365 * 86400, samesite="Lax")
+    return response

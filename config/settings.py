@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("PIZHU_DATA_DIR", str(BASE_DIR / "data")))
@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "taggit",
+    "csp",
     "archive",
     "annotations",
 ]
@@ -42,6 +43,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,3 +147,28 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 PIZHU_POSTS_PER_PAGE = env_int("PIZHU_POSTS_PER_PAGE", 30)
+# Remote images in articles: "load" (default; never with a referrer), "click" (a placeholder
+# loads its image when clicked), or "off" (a placeholder only: nothing leaves the machine).
+PIZHU_REMOTE_IMAGES = env_choice("PIZHU_REMOTE_IMAGES", ("load", "click", "off"), "load")
+
+# Content-Security-Policy (django-csp): every script and style is a file of our own, so no
+# inline code runs, whatever an imported article or a note might smuggle in.
+_IMAGE_SOURCES = (
+    ("'self'", "data:") if PIZHU_REMOTE_IMAGES == "off" else ("'self'", "data:", "https:", "http:")
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ("'self'",),
+        "script-src": ("'self'",),
+        "style-src": ("'self'",),
+        "img-src": _IMAGE_SOURCES,
+        "font-src": ("'self'",),
+        "connect-src": ("'self'",),
+        "media-src": ("'none'",),
+        "object-src": ("'none'",),
+        "frame-src": ("'none'",),
+        "frame-ancestors": ("'none'",),
+        "base-uri": ("'none'",),
+        "form-action": ("'self'",),
+    }
+}

@@ -138,3 +138,200 @@ def test_unclosed_inline_tags_are_bounded_too():
     html = "<font><b>" * 5000 + "文字"
     assert clean(html).text == "文字"
     assert clean(html).body_html.count("<b>") <= 200
+
+
+# --- Tidying: the article without the page around it (archive.tidy) -------------------------
+
+
+def body_of(html: str, **context) -> str:
+    return clean(f"<div>{html}</div>", **context).body_html
+
+
+def text_of(html: str, **context) -> str:
+    return " ".join(clean(f"<div>{html}</div>", **context).text.split())
+
+
+def test_jetpack_share_and_like_widgets_go():
+    html = (
+        "<p>正文第一段。</p>"
+        '<div class="sharedaddy sd-sharing-enabled"><h3 class="sd-title">共享此文章：</h3>'
+        '<ul><li><a href="https://twitter.com/share">Twitter</a></li></ul></div>'
+        '<div class="sharedaddy sd-like"><h3>赞过：</h3><span>正在加载……</span></div>'
+        '<div id="jp-relatedposts" class="jp-relatedposts"><h3><em>相关</em></h3></div>'
+    )
+    assert text_of(html) == "正文第一段。"
+
+
+@pytest.mark.parametrize(
+    "label", ["Share this:", "分享", "延伸閱讀", "聚焦新聞", "相關文章", "Related"]
+)
+def test_a_widget_label_goes_with_the_links_listed_after_it(label):
+    html = (
+        "<p>Article text stays.</p>"
+        f"<p><strong>{label}</strong></p>"
+        '<ul><li><a href="/a">Other story</a></li><li><a href="/b">Another</a></li></ul>'
+        '<p><a href="/c">A third one</a></p>'
+        "<p>The closing paragraph stays too.</p>"
+    )
+    assert text_of(html) == "Article text stays.The closing paragraph stays too."
+
+
+def test_a_label_word_inside_a_sentence_is_article_text():
+    assert (
+        text_of("<p>我想分享一本书：延伸閱讀是好習慣。</p>") == "我想分享一本书：延伸閱讀是好習慣。"
+    )
+
+
+def test_comment_forms_author_boxes_and_tag_strips_go():
+    html = (
+        "<p>Body.</p>"
+        '<div class="author-box"><p>About the author: a long biography here.</p></div>'
+        '<div id="comments"><h2>Leave a Reply</h2><form><textarea></textarea></form></div>'
+        '<p>標籤：<a href="/tag/a">台灣</a>、<a href="/tag/b">選舉</a></p>'
+        '<footer class="entry-footer"><a rel="tag" href="/tag/c">China</a></footer>'
+    )
+    assert text_of(html) == "Body."
+
+
+def test_a_whole_scraped_page_keeps_only_its_content_element():
+    page = (
+        '<header><h1 class="entry-title">The Title</h1></header>'
+        '<div class="entry-meta"><a rel="author">Someone</a></div>'
+        '<div class="entry-content"><p>Only this.</p></div>'
+        '<nav><a href="/next">Next post</a></nav>'
+    )
+    assert text_of(page) == "Only this."
+
+
+def test_the_repeated_title_heading_goes_but_later_headings_stay():
+    html = "<h1> 标题 一 </h1><p>正文。</p><h2>小标题</h2><h2>标题 一</h2>"
+    assert text_of(html, title="标题 一") == "正文。小标题标题 一"
+
+
+def test_spacer_paragraphs_and_runs_of_line_breaks_go():
+    html = (
+        "<p>\u3000</p><p><span> </span></p><p>&nbsp;</p><div>\u200b</div>"
+        "<p>one<br><br><br><br>two</p><p><img src='https://x.org/a.png'></p>"
+    )
+    body = body_of(html)
+    assert body.count("<p>") == 2
+    assert "one<br><br>two" in body and "a.png" in body
+
+
+def test_lazy_images_get_their_real_source():
+    html = (
+        '<img src="data:image/gif;base64,R0lGOD" data-src="https://x.org/real.jpg">'
+        '<img class="lazyload" data-lazy-src="https://x.org/lazy2.jpg">'
+        '<img data-srcset="https://x.org/s.jpg 300w, https://x.org/l.jpg 1024w">'
+    )
+    body = body_of(html)
+    assert 'src="https://x.org/real.jpg"' in body
+    assert 'src="https://x.org/lazy2.jpg"' in body
+    assert 'src="https://x.org/l.jpg"' in body
+    assert "data:" not in body and "srcset" not in body
+
+
+def test_noscript_fallback_replaces_its_placeholder_image():
+    html = (
+        '<img src="https://x.org/placeholder-lazy.gif">'
+        '<noscript><img src="https://x.org/full.jpg" alt="full"></noscript>'
+        "<noscript><p>Please enable JavaScript</p></noscript>"
+    )
+    body = body_of(html)
+    assert body.count("<img") == 1 and "full.jpg" in body
+    assert "JavaScript" not in body
+
+
+def test_picture_becomes_its_image_with_a_source_url_when_the_image_has_none():
+    html = (
+        '<picture><source type="image/webp" srcset="https://x.org/a.webp 1x, '
+        'https://x.org/a@2x.webp 2x"><img onerror="this.src=1" alt="pic"></picture>'
+    )
+    body = body_of(html)
+    assert "<picture" not in body and "<source" not in body and "onerror" not in body
+    assert 'src="https://x.org/a@2x.webp"' in body and 'alt="pic"' in body
+
+
+def test_image_urls_become_absolute_https_and_private():
+    body = body_of('<img src="//cdn.x.org/a.png"><img src="/up/b.png">', url="https://x.org/p/1")
+    assert 'src="https://cdn.x.org/a.png"' in body and 'src="https://x.org/up/b.png"' in body
+    for img in LexborHTMLParser(body).css("img"):
+        assert img.attrs["loading"] == "lazy"
+        assert img.attrs["decoding"] == "async"
+        assert img.attrs["referrerpolicy"] == "no-referrer"
+
+
+def test_tracking_pixels_go():
+    html = (
+        '<img src="https://x.org/t.gif" width="1" height="1">'
+        '<img src="https://pixel.wp.com/g.gif?blog=1">'
+        '<img src="https://x.org/photo.jpg" width="600">'
+    )
+    body = body_of(html)
+    assert body.count("<img") == 1 and "photo.jpg" in body
+
+
+@pytest.mark.parametrize(
+    ("frame", "link"),
+    [
+        (
+            '<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ?rel=0"></iframe>',
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
+        (
+            '<iframe data-src="//www.youtube-nocookie.com/embed/dQw4w9WgXcQ"></iframe>',
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        ),
+        (
+            '<iframe src="https://player.vimeo.com/video/76979871"></iframe>',
+            "https://vimeo.com/76979871",
+        ),
+        ('<video src="https://x.org/clip.mp4" controls></video>', "https://x.org/clip.mp4"),
+    ],
+)
+def test_video_embeds_become_plain_link_cards(frame, link):
+    body = body_of(f"<p>{frame}</p>")
+    assert "<iframe" not in body and "<video" not in body
+    card = LexborHTMLParser(body).css_first("span.embed a")
+    assert card is not None and card.attrs["href"] == link
+
+
+def test_a_layout_table_around_one_image_becomes_a_figure():
+    html = (
+        '<table><tr><td><img src="https://x.org/a.jpg" alt="A"></td></tr>'
+        "<tr><td>图：<em>说明</em></td></tr></table>"
+    )
+    figure = LexborHTMLParser(body_of(html)).css_first("figure")
+    assert figure is not None
+    assert figure.css_first("img").attrs["src"] == "https://x.org/a.jpg"
+    assert figure.css_first("figcaption").html == "<figcaption>图：<em>说明</em></figcaption>"
+
+
+def test_a_data_table_stays_a_table():
+    html = (
+        "<table><tr><th>年份</th><th>人数</th></tr><tr><td>2020</td><td>3</td></tr>"
+        "<tr><td>2021</td><td>5</td></tr></table>"
+    )
+    body = body_of(html)
+    assert "<table>" in body and "<figure>" not in body and "2021" in body
+
+
+def test_wordpress_captions_become_figures():
+    html = (
+        '<div class="wp-caption"><img src="https://x.org/a.jpg">'
+        '<p class="wp-caption-text">Caption here</p></div>'
+    )
+    caption = LexborHTMLParser(body_of(html)).css_first("figure figcaption")
+    assert caption is not None and caption.text() == "Caption here"
+
+
+def test_relative_links_resolve_against_the_post_url_and_dead_anchors_lose_their_href():
+    body = body_of('<a href="../other">x</a><a href="#top">y</a>', url="https://x.org/a/b/post")
+    links = LexborHTMLParser(body).css("a")
+    assert links[0].attrs["href"] == "https://x.org/a/other"
+    assert "href" not in links[1].attrs
+
+
+def test_hidden_elements_of_the_original_page_go():
+    html = '<p>Seen.</p><h2 class="element-invisible">file.jpg</h2><span class="sr-only">x</span>'
+    assert text_of(html) == "Seen."

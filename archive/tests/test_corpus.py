@@ -3,7 +3,9 @@
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
+from archive import quality
 from archive.importer import import_paths
 from archive.models import Post, Source
 from archive.tests.html_checks import unsafe_markup
@@ -31,6 +33,30 @@ def test_no_corpus_post_keeps_dangerous_markup(corpus):
     import_paths([corpus])
     for title, body_html in Post.objects.values_list("title", "body_html"):
         assert unsafe_markup(body_html) == [], title
+
+
+def test_corpus_bodies_have_no_page_chrome_and_keep_the_article(corpus):
+    import_paths([corpus])
+    kept = total = 0
+    for title, raw_body, body_html, text in Post.objects.values_list(
+        "title", "raw_body", "body_html", "text"
+    ):
+        assert quality.chrome_left(body_html, title) == [], title
+        post_kept, post_total = quality.kept_share(raw_body, text)
+        kept, total = kept + post_kept, total + post_total
+    assert total > 500_000  # the measure saw the corpus's paragraphs, not nothing
+    assert kept / total >= 0.98
+
+
+def test_every_corpus_image_has_a_usable_https_source(corpus):
+    import_paths([corpus])
+    images = 0
+    for body_html in Post.objects.values_list("body_html", flat=True):
+        for img in LexborHTMLParser(body_html or "<p></p>").css("img"):
+            images += 1
+            assert (img.attrs.get("src") or "").startswith(("https://", "http://")), img.html
+            assert img.attrs.get("referrerpolicy") == "no-referrer"
+    assert images > 100
 
 
 def test_corpus_raw_fields_are_verbatim(corpus):

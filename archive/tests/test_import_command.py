@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from archive.cleaning import CLEANER_VERSION
 from archive.models import Post
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,7 @@ def test_reclean_posts_recomputes_derived_fields(archive_dir, capsys):
     Post.objects.update(body_html="stale", text="stale", cleaner_version=0)
     call_command("reclean_posts")
     post = Post.objects.get()
-    assert post.text == "正文第一段。第二段。" and post.cleaner_version == 1
+    assert post.text == "正文第一段。第二段。" and post.cleaner_version == CLEANER_VERSION
     assert "re-cleaned 1 posts" in capsys.readouterr().out
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from archive.cleaning import CLEANER_VERSION
 from archive.importer import ImportUsageError, discover, import_paths
 from archive.models import ImportedFile, Post, Source
 from conftest import render_post
@@ -18,7 +19,8 @@ def test_imports_a_post_with_all_its_fields(archive_dir):
     assert set(post.tags.names()) == {"甲", "乙"}
     assert post.text == "正文第一段。第二段。"
     assert post.raw_front_matter.startswith("layout: post\n")
-    assert post.body_html and post.cleaner_version == 1 and len(post.content_hash) == 64
+    assert post.body_html and post.cleaner_version == CLEANER_VERSION
+    assert len(post.content_hash) == 64
 
 
 def test_a_second_run_on_unchanged_files_changes_nothing(archive_dir):

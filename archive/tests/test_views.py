@@ -1,7 +1,8 @@
-"""Post list and reader pages."""
+"""List, search and reader pages."""
 
 import pytest
 from django.urls import reverse
+from selectolax.lexbor import LexborHTMLParser
 
 from archive.importer import import_paths
 from archive.models import Post
@@ -13,33 +14,103 @@ pytestmark = pytest.mark.django_db
 def posts(archive_dir):
     for n in range(12):
         archive_dir.write(
-            f"2024-01-{n + 1:02d}-p{n}.md",
+            f"2024-0{n % 2 + 1}-{n + 1:02d}-p{n}.md",
             url=f"https://example.org/{n}",
             title=f"第{n}篇",
-            date=f"2024-01-{n + 1:02d}T00:00:00Z",
+            date=f"2024-0{n % 2 + 1}-{n + 1:02d}T00:00:00Z",
             tags=f"[ 标签{n % 3}, 共同 ]",
+            body=f"<p>第{n}篇的正文，讲飞弹{'和台灣' if n % 4 == 0 else ''}。</p>",
         )
     import_paths([archive_dir])
     return Post.objects.all()
 
 
-def test_list_shows_newest_first_with_source_and_tags(client, posts):
-    response = client.get(reverse("archive:post_list"))
+def page(client, url, **params):
+    response = client.get(url, params)
     assert response.status_code == 200
-    body = response.content.decode()
-    assert body.index("第11篇") < body.index("第0篇")
-    assert "示例日报" in body and "标签2" in body
+    return LexborHTMLParser(response.content.decode())
+
+
+def listed_titles(tree):
+    return [a.text() for a in tree.css(".post-item-title")]
+
+
+def test_list_shows_newest_first_with_source_author_date_tags_and_excerpt(client, posts):
+    tree = page(client, reverse("archive:post_list"))
+    titles = listed_titles(tree)
+    assert titles.index("第11篇") < titles.index("第10篇") < titles.index("第0篇")
+    first = tree.css_first(".post-item")
+    assert first.css_first(".source").text() == "示例日报"
+    assert first.css_first("time").attrs["datetime"].startswith("2024-02-12T08:00:00+08:00")
+    assert "第11篇的正文" in first.css_first(".excerpt").text()
+    assert {a.text() for a in first.css(".tag")} == {"标签2", "共同"}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"tag": "标签0"}, {"第0篇", "第3篇", "第6篇", "第9篇"}),
+        ({"year": "2024", "month": "1"}, {f"第{n}篇" for n in range(0, 12, 2)}),
+        ({"tag": "标签0", "year": "2024", "month": "2"}, {"第3篇", "第9篇"}),
+        ({"source": "nope"}, set()),
+        ({"year": "abc", "month": "99"}, {f"第{n}篇" for n in range(12)}),
+    ],
+)
+def test_list_filters_combine(client, posts, settings, params, expected):
+    settings.PIZHU_POSTS_PER_PAGE = 50
+    assert set(listed_titles(page(client, reverse("archive:post_list"), **params))) == expected
+
+
+def test_filter_counts_follow_the_other_filters(client, posts):
+    tree = page(client, reverse("archive:post_list"), tag="标签0")
+    months = {
+        li.css_first("a").text(): li.css_first(".count").text()
+        for li in tree.css("[aria-label='日期 Dates'] li")
+    }
+    assert months == {"2024-02": "2", "2024-01": "2"}
+    tags = {
+        li.css_first("a").text(): li.css_first(".count").text()
+        for li in tree.css("[aria-label='标签 Tags'] li")
+    }
+    assert tags["共同"] == "12" and tags["标签1"] == "4"  # the tag facet ignores the tag filter
 
 
 def test_list_query_count_does_not_grow_with_page_size(
     client, posts, settings, django_assert_num_queries
 ):
+    # count, posts with source, tags; sources, tags and months with counts
     settings.PIZHU_POSTS_PER_PAGE = 3
-    with django_assert_num_queries(3):  # count, posts with source, tags
-        client.get(reverse("archive:post_list"))
+    with django_assert_num_queries(6):
+        client.get(reverse("archive:post_list"), {"tag": "共同"})
     settings.PIZHU_POSTS_PER_PAGE = 12
-    with django_assert_num_queries(3):
-        client.get(reverse("archive:post_list"))
+    with django_assert_num_queries(6):
+        client.get(reverse("archive:post_list"), {"tag": "共同"})
+
+
+def test_search_page_ranks_highlights_and_filters(client, posts):
+    tree = page(client, reverse("archive:search"), q="台湾")
+    assert set(listed_titles(tree)) == {"第0篇", "第4篇", "第8篇"}
+    assert tree.css_first(".excerpt mark").text() == "台灣"
+    filtered = page(client, reverse("archive:search"), q="台湾", month="2", year="2024")
+    assert listed_titles(filtered) == []
+    filtered = page(client, reverse("archive:search"), q="台湾", tag="标签0")
+    assert set(listed_titles(filtered)) == {"第0篇"}
+
+
+def test_search_query_count_does_not_grow_with_page_size(
+    client, posts, settings, django_assert_num_queries
+):
+    settings.PIZHU_POSTS_PER_PAGE = 2
+    with django_assert_num_queries(7):  # count, ids, posts, tags, three facets
+        client.get(reverse("archive:search"), {"q": "飞弹"})
+    settings.PIZHU_POSTS_PER_PAGE = 12
+    with django_assert_num_queries(7):
+        client.get(reverse("archive:search"), {"q": "飞弹"})
+
+
+def test_an_empty_search_shows_help_not_an_error(client, db):
+    tree = page(client, reverse("archive:search"), q="  ")
+    assert tree.css_first(".empty") is not None
 
 
 def test_reader_shows_the_cleaned_body_and_a_safe_source_link(client, archive_dir):
@@ -50,13 +121,66 @@ def test_reader_shows_the_cleaned_body_and_a_safe_source_link(client, archive_di
     body = response.content.decode()
     assert "<p>正文</p>" in body and "alert(1)" not in body
     assert "&lt;b&gt;标题&lt;/b&gt;" in body
-    assert f'href="{post.url}" rel="noopener noreferrer nofollow"' in body
+    link = LexborHTMLParser(body).css_first("a.original")
+    assert link.attrs["href"] == post.url
+    assert link.attrs["rel"] == "noopener noreferrer nofollow"
+
+
+def test_reader_links_older_and_newer_posts_of_the_same_source(client, posts):
+    post = Post.objects.get(title="第5篇")  # 2024-02-06; 第3篇 is 02-04, 第7篇 02-08
+    tree = page(client, post.get_absolute_url())
+    assert tree.css_first("[data-key-next]").text().strip("← ") == "第3篇"
+    assert tree.css_first("[data-key-prev]").text().strip(" →") == "第7篇"
+    assert "1 分钟" in tree.css_first(".reading-time").text()
+
+
+def test_reader_converts_script_on_request_and_remembers_it(client, posts):
+    post = Post.objects.get(title="第4篇")
+    response = client.get(post.get_absolute_url(), {"script": "hans"})
+    assert "和台湾" in response.content.decode()
+    assert response.cookies["pizhu_script"].value == "hans"
+    tree = page(client, post.get_absolute_url())  # the cookie now applies
+    assert "和台湾" in tree.css_first("[data-post-body]").text()
+    tree = page(client, post.get_absolute_url(), script="bogus")
+    assert "和台灣" in tree.css_first("[data-post-body]").text()
+
+
+@pytest.mark.parametrize("mode", ["load", "click", "off"])
+def test_remote_images_follow_the_setting_and_never_add_text(client, archive_dir, settings, mode):
+    settings.PIZHU_REMOTE_IMAGES = mode
+    archive_dir.write(body='<p>图<img src="https://img.example/a.jpg" alt="说明">下</p>')
+    import_paths([archive_dir])
+    post = Post.objects.get()
+    body = page(client, post.get_absolute_url()).css_first("[data-post-body]")
+    assert body.text(deep=True, separator="", strip=False) == post.text
+    img = body.css_first("img")
+    placeholder = body.css_first(".image-placeholder")
+    if mode == "load":
+        assert img.attrs["src"] == "https://img.example/a.jpg" and placeholder is None
+    else:
+        assert img is None and placeholder is not None
+        assert ("data-load-image" in placeholder.attrs) == (mode == "click")
 
 
 def test_reader_of_a_missing_post_is_404(client, db):
     assert client.get(reverse("archive:post_detail", args=[999])).status_code == 404
 
 
-def test_reader_uses_two_queries_or_fewer(client, posts, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):
-        client.get(posts.first().get_absolute_url())
+def test_reader_query_count_is_constant(client, posts, django_assert_max_num_queries):
+    url = Post.objects.get(title="第5篇").get_absolute_url()
+    with django_assert_max_num_queries(4):  # post with source, tags, older, newer
+        client.get(url)
+
+
+def test_pages_send_a_strict_content_security_policy(client, posts):
+    for url in (reverse("archive:post_list"), Post.objects.first().get_absolute_url()):
+        response = client.get(url)
+        policy = dict(
+            part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
+        )
+        assert policy["script-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'"
+        assert policy["object-src"] == "'none'"
+        assert "unsafe-inline" not in response["Content-Security-Policy"]
+        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,52 @@
+"""How a cleaned body is shown: in which script, with which remote images.
+
+Whatever is shown keeps ``Post.text`` as its ``textContent``: the script conversion keeps
+every length, and image placeholders carry no text (their label comes from CSS). Annotation
+offsets therefore hold in every view of a post.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape, unescape
+from urllib.parse import urlsplit
+
+from django.utils.safestring import SafeString, mark_safe
+
+from archive.chinese import convert_html
+
+SCRIPTS = ("orig", "hans", "hant")
+IMAGE_MODES = ("load", "click", "off")
+
+# nh3 writes <img> with src first and double-quoted attributes (archive.cleaning).
+_IMG = re.compile(r'<img src="([^"]*)"([^>]*)>')
+_ALT = re.compile(r'\balt="([^"]*)"')
+
+
+def _placeholder(match: re.Match, clickable: bool) -> str:
+    src = match.group(1)
+    alt_match = _ALT.search(match.group(2))
+    alt = alt_match.group(1) if alt_match else ""
+    host = urlsplit(unescape(src)).hostname or ""
+    label = escape(f"{alt} ({host})" if alt else host, quote=True)
+    if clickable:
+        return (
+            f'<button type="button" class="image-placeholder" data-load-image="{src}" '
+            f'data-alt="{alt}" aria-label="{label}" title="{label}"></button>'
+        )
+    return f'<span class="image-placeholder off" role="img" aria-label="{label}"></span>'
+
+
+@lru_cache(maxsize=256)
+def _render(body_html: str, script: str, images: str) -> str:
+    if script in ("hans", "hant"):
+        body_html = convert_html(body_html, script)
+    if images != "load":
+        body_html = _IMG.sub(lambda m: _placeholder(m, images == "click"), body_html)
+    return body_html
+
+
+def render_body(body_html: str, *, script: str = "orig", images: str = "load") -> SafeString:
+    """``body_html`` is sanitized at import; everything added here is escaped."""
+    return mark_safe(_render(body_html, script, images))  # noqa: S308

@@ -1,0 +1,56 @@
+// Behaviour for every page, hooked up by data- attributes: theme toggle, keyboard shortcuts,
+// click-to-load images. No inline scripts anywhere (the CSP forbids them).
+
+const root = document.documentElement;
+
+function currentTheme() {
+  if (root.dataset.theme) return root.dataset.theme;
+  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+}
+
+for (const button of document.querySelectorAll("[data-theme-toggle]")) {
+  const label = () => button.setAttribute("aria-pressed", String(currentTheme() === "dark"));
+  label();
+  button.addEventListener("click", () => {
+    const next = currentTheme() === "dark" ? "light" : "dark";
+    root.dataset.theme = next;
+    try { localStorage.setItem("pizhu-theme", next); } catch (e) { /* not remembered */ }
+    label();
+  });
+}
+
+function typing(event) {
+  const target = event.target;
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event)) {
+    return;
+  }
+  if (event.key === "/") {
+    const input = document.querySelector("[data-search-input]");
+    if (input) {
+      event.preventDefault();
+      input.focus();
+      input.select();
+    }
+    return;
+  }
+  const link = { j: "[data-key-next]", k: "[data-key-prev]" }[event.key];
+  const target = link && document.querySelector(link);
+  if (target) location.assign(target.href);
+});
+
+// PIZHU_REMOTE_IMAGES=click: a placeholder becomes its image only when asked.
+document.addEventListener("click", (event) => {
+  const placeholder = event.target.closest("[data-load-image]");
+  if (!placeholder) return;
+  const img = document.createElement("img");
+  img.src = placeholder.dataset.loadImage;
+  img.alt = placeholder.dataset.alt || "";
+  img.loading = "lazy";
+  img.decoding = "async";
+  img.referrerPolicy = "no-referrer";
+  placeholder.replaceWith(img);
+});
