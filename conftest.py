@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,54 @@ def corpus():
     if not CORPUS.is_dir():
         pytest.skip(f"real corpus not found at {CORPUS} (../shared is not part of the project)")
     return CORPUS
+
+
+# --- Real-browser tests (Playwright driving Debian's Chromium) --------------------------------
+
+CHROMIUM = Path(os.environ.get("PIZHU_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("PIZHU_REQUIRE_BROWSER"):
+            pytest.fail(message)  # CI installs it: a missing browser must not pass silently
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+    # around it are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser tab at desktop size; ``page.errors`` collects uncaught script errors and
+    ``page.dialogs`` every alert/confirm/prompt that opened."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    tab = context.new_page()
+    tab.errors, tab.dialogs = [], []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+
+    def on_dialog(dialog):
+        tab.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    tab.on("dialog", on_dialog)
+    yield tab
+    context.close()
+
+
+def save_screenshot(tab, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path

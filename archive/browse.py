@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncMonth, TruncYear
 from taggit.models import Tag
 
 from archive.models import Post, Source
@@ -56,7 +56,8 @@ def _int(value, low: int, high: int) -> int | None:
 class Facets:
     sources: list  # Source objects with .count
     tags: list  # Tag objects with .count
-    months: list  # (datetime of the month's first day, count)
+    dates: list  # (first day of the year, or of the month when a year is chosen; count)
+    by_month: bool
 
 
 def facets(filters: Filters, matching=None) -> Facets:
@@ -77,13 +78,16 @@ def facets(filters: Filters, matching=None) -> Facets:
         .annotate(count=Count("archive_taggedpost_items"))
         .order_by("-count", "name")[:TOP_TAGS]
     )
-    months = [
-        (row["month"], row["count"])
-        for row in filters.apply(base, skip="date")
-        .exclude(published_at=None)
-        .annotate(month=TruncMonth("published_at"))
-        .order_by("-month")
-        .values("month")
+    # Years first; the months of a year once it is chosen (a long archive has hundreds).
+    dated = filters.apply(base, skip="date").exclude(published_at=None)
+    if filters.year:
+        dated = dated.filter(published_at__year=filters.year)
+    period = TruncMonth("published_at") if filters.year else TruncYear("published_at")
+    dates = [
+        (row["period"], row["count"])
+        for row in dated.annotate(period=period)
+        .order_by("-period")
+        .values("period")
         .annotate(count=Count("id"))
     ]
-    return Facets(sources, tags, months)
+    return Facets(sources, tags, dates, by_month=bool(filters.year))

@@ -115,11 +115,15 @@ def sanitize(fragment: str) -> str:
 
 
 def text_content(body_html: str) -> str:
-    """What ``element.textContent`` gives in a browser for ``element.innerHTML = body_html``."""
+    """What ``element.textContent`` gives in a browser for the reader's article element.
+
+    Parsed inside a <div> in <body>, as the reader page holds it: parsing ``body_html`` as a
+    whole document would drop its leading whitespace, which the browser keeps.
+    """
     if not body_html:
         return ""
-    body = LexborHTMLParser(body_html).body
-    return body.text(deep=True, separator="", strip=False) if body is not None else ""
+    wrapper = LexborHTMLParser(f"<body><div>{body_html}</div>").css_first("body > div")
+    return wrapper.text(deep=True, separator="", strip=False) if wrapper is not None else ""
 
 
 def _nesting_bound(fragment: str, chunk: int = 4096) -> int:

@@ -335,3 +335,8 @@ def test_relative_links_resolve_against_the_post_url_and_dead_anchors_lose_their
 def test_hidden_elements_of_the_original_page_go():
     html = '<p>Seen.</p><h2 class="element-invisible">file.jpg</h2><span class="sr-only">x</span>'
     assert text_of(html) == "Seen."
+
+
+def test_text_keeps_leading_whitespace_like_the_browser():
+    # A browser parsing the reader page keeps the whitespace before the first element.
+    assert text_content("\n  <ul><li>x</li></ul>\n") == "\n  x\n"

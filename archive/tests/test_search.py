@@ -12,9 +12,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def archive(archive_dir):
     posts = {
-        "missile": ("韩国不加入美国飞弹防御系统", "<p>韩国国防部长表示，不会加入美国的飞弹防御系统。</p>"),
+        "missile": (
+            "韩国不加入美国飞弹防御系统",
+            "<p>韩国国防部长表示，不会加入美国的飞弹防御系统。</p>",
+        ),
         "taiwan": ("臺灣的選舉", "<p>臺灣今年舉行大選，選民關心經濟。</p>"),
-        "english": ("Missile talks", "<p>The election in Taiwan and the missile defense talks.</p>"),
+        "english": (
+            "Missile talks",
+            "<p>The election in Taiwan and the missile defense talks.</p>",
+        ),
         "other": ("天气", "<p>今天下雨，明天晴。</p>"),
     }
     for n, (key, (title, body)) in enumerate(posts.items()):
@@ -51,8 +57,12 @@ def test_finds_substrings_words_and_phrases(archive, query, expected):
 
 
 def test_a_title_match_ranks_above_a_body_match(archive_dir):
-    archive_dir.write("2024-03-01-a.md", url="https://x.org/a", title="普通", body="<p>经济经济</p>")
-    archive_dir.write("2024-03-02-b.md", url="https://x.org/b", title="经济新闻", body="<p>无关</p>")
+    archive_dir.write(
+        "2024-03-01-a.md", url="https://x.org/a", title="普通", body="<p>经济经济</p>"
+    )
+    archive_dir.write(
+        "2024-03-02-b.md", url="https://x.org/b", title="经济新闻", body="<p>无关</p>"
+    )
     import_paths([archive_dir])
     assert titles("经济") == ["经济新闻", "普通"]
 
