@@ -63,6 +63,14 @@ class ArchiveDir:
     __str__ = __fspath__
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages (archive.pagecache) must not leak from one test into the next."""
+    from archive.pagecache import pages
+
+    pages.clear()
+
+
 @pytest.fixture
 def archive_dir(tmp_path):
     return ArchiveDir(tmp_path / "_posts")

@@ -39,6 +39,20 @@ def to_simplified_chars(text: str) -> str:
     return text.translate(_char_table("t2s"))
 
 
+@cache
+def _variants() -> dict[str, str]:
+    """Simplified character → itself and every traditional character that folds to it."""
+    variants: dict[str, str] = {}
+    for traditional, simplified in _char_table("t2s").items():
+        variants[simplified] = variants.get(simplified, simplified) + chr(traditional)
+    return variants
+
+
+def variants(simplified: str) -> str:
+    """All characters that ``to_simplified_chars`` turns into ``simplified`` (and itself)."""
+    return _variants().get(simplified, simplified)
+
+
 def convert(text: str, script: str) -> str:
     """``text`` in ``script`` ("hans" or "hant"), same length as ``text``.
 

@@ -563,7 +563,10 @@ def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
             ).values_list("id", "raw_body", "title", "author", "url"):
                 cleaned = cleaning.clean(raw_body, title=title, url=url)
                 Post.objects.filter(pk=pk).update(
-                    body_html=cleaned.body_html, text=cleaned.text, cleaner_version=cleaned.version
+                    body_html=cleaned.body_html,
+                    text=cleaned.text,
+                    cleaner_version=cleaned.version,
+                    updated_at=_now(),  # update() skips auto_now; cached pages key on it
                 )
                 documents.append((pk, search.Document.of(title, author, cleaned.text)))
                 count += 1

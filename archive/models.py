@@ -55,7 +55,11 @@ class PostQuerySet(models.QuerySet):
         return self.defer(None).defer("raw_front_matter", "raw_body", "body_html")
 
     def for_reader(self):
-        return self.select_related("source").prefetch_related("tags").defer("raw_front_matter")
+        return (
+            self.select_related("source")
+            .prefetch_related("tags")
+            .defer("raw_front_matter", "raw_body")
+        )
 
     def filtered(self, *, source=None, tag=None, year=None, month=None):
         """The list's filters; each one is optional."""
@@ -72,26 +76,25 @@ class PostQuerySet(models.QuerySet):
 
     def neighbours(self, post):
         """(previous, next) post of the same source in reading order (older, newer)."""
-        same_source = self.filter(source_id=post.source_id).only("id", "title")
         if post.published_at is None:
             return None, None
-        older = (
-            same_source.filter(
-                models.Q(published_at__lt=post.published_at)
-                | models.Q(published_at=post.published_at, id__lt=post.id)
-            )
-            .order_by("-published_at", "-id")
-            .first()
+        same_source = self.filter(source_id=post.source_id).only("id", "title")
+        return (
+            _adjacent(same_source, post, "lt", ["-published_at", "-id"]),
+            _adjacent(same_source, post, "gt", ["published_at", "id"]),
         )
-        newer = (
-            same_source.filter(
-                models.Q(published_at__gt=post.published_at)
-                | models.Q(published_at=post.published_at, id__gt=post.id)
-            )
-            .order_by("published_at", "id")
-            .first()
+
+
+def _adjacent(posts, post, direction: str, order: list[str]):
+    """The first post before (``lt``) or after (``gt``) ``post`` by date, then id."""
+    return (
+        posts.filter(
+            models.Q(**{f"published_at__{direction}": post.published_at})
+            | models.Q(published_at=post.published_at, **{f"id__{direction}": post.id})
         )
-        return older, newer
+        .order_by(*order)
+        .first()
+    )
 
 
 class Post(models.Model):
@@ -115,7 +118,7 @@ class Post(models.Model):
     path = models.CharField(max_length=1000, help_text="The file this post was last read from.")
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of that file's bytes.")
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # archive.pagecache
 
     objects = PostQuerySet.as_manager()
 

@@ -1,16 +1,22 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from archive import search
 from archive.browse import Filters, facets
 from archive.models import Post
+from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
 
 SCRIPT_COOKIE = "pizhu_script"
 
 
 def post_list(request):
+    return cached_page(request, archive_stamp(), lambda: _post_list(request))
+
+
+def _post_list(request):
     filters = Filters.from_query(request.GET)
     posts = filters.apply(Post.objects.for_list())
     page = Paginator(posts, settings.PIZHU_POSTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -22,6 +28,10 @@ def post_list(request):
 
 
 def search_view(request):
+    return cached_page(request, archive_stamp(), lambda: _search(request))
+
+
+def _search(request):
     raw_query = (request.GET.get("q") or "").strip()
     filters = Filters.from_query(request.GET)
     query = search.Query.parse(raw_query)
@@ -36,12 +46,22 @@ def search_view(request):
 
 
 def post_detail(request, pk):
-    post = get_object_or_404(Post.objects.for_reader(), pk=pk)
     script = request.GET.get("script") or request.COOKIES.get(SCRIPT_COOKIE) or "orig"
     if script not in SCRIPTS:
         script = "orig"
+    stamp = post_stamp(pk)
+    if stamp is None:
+        raise Http404("No such post")
+    response = cached_page(request, stamp, lambda: _post_detail(request, pk, script), script)
+    if request.GET.get("script") == script:  # a choice made on the page sticks
+        response.set_cookie(SCRIPT_COOKIE, script, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+def _post_detail(request, pk, script):
+    post = get_object_or_404(Post.objects.for_reader(), pk=pk)
     older, newer = Post.objects.neighbours(post)
-    response = render(
+    return render(
         request,
         "archive/post_detail.html",
         {
@@ -52,6 +72,3 @@ def post_detail(request, pk):
             "newer": newer,
         },
     )
-    if request.GET.get("script") == script:  # a choice made on the page sticks
-        response.set_cookie(SCRIPT_COOKIE, script, max_age=365 * 86400, samesite="Lax")
-    return response

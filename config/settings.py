@@ -78,7 +78,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # a file cannot drop the connection
+    # Persistent connections (DB_CONN_MAX_AGE) matter most here: opening SQLite and running
+    # the PRAGMAs below cost more than a cached page's one query. An idle connection holds no
+    # read transaction, so it never blocks the WAL checkpoint.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers run while the importer writes; IMMEDIATE avoids the
         # "database is locked" upgrade deadlock between two writers.

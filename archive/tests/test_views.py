@@ -83,13 +83,13 @@ def test_filter_counts_follow_the_other_filters(client, posts):
 def test_list_query_count_does_not_grow_with_page_size(
     client, posts, settings, django_assert_num_queries
 ):
-    # count, posts with source, tags; sources, tags and months with counts
+    # archive stamp; count, posts with source, tags; sources, tags and dates with counts
     settings.PIZHU_POSTS_PER_PAGE = 3
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(reverse("archive:post_list"), {"tag": "共同"})
     settings.PIZHU_POSTS_PER_PAGE = 12
-    with django_assert_num_queries(6):
-        client.get(reverse("archive:post_list"), {"tag": "共同"})
+    with django_assert_num_queries(7):
+        client.get(reverse("archive:post_list"), {"tag": "共同", "page": "1"})
 
 
 def test_search_page_ranks_highlights_and_filters(client, posts):
@@ -106,11 +106,11 @@ def test_search_query_count_does_not_grow_with_page_size(
     client, posts, settings, django_assert_num_queries
 ):
     settings.PIZHU_POSTS_PER_PAGE = 2
-    with django_assert_num_queries(7):  # count, ids, posts, tags, three facets
+    with django_assert_num_queries(8):  # stamp, count, ids, posts, tags, three facets
         client.get(reverse("archive:search"), {"q": "飞弹"})
     settings.PIZHU_POSTS_PER_PAGE = 12
-    with django_assert_num_queries(7):
-        client.get(reverse("archive:search"), {"q": "飞弹"})
+    with django_assert_num_queries(8):
+        client.get(reverse("archive:search"), {"q": "飞弹", "page": "1"})
 
 
 def test_an_empty_search_shows_help_not_an_error(client, db):
@@ -173,8 +173,30 @@ def test_reader_of_a_missing_post_is_404(client, db):
 
 def test_reader_query_count_is_constant(client, posts, django_assert_max_num_queries):
     url = Post.objects.get(title="第5篇").get_absolute_url()
-    with django_assert_max_num_queries(4):  # post with source, tags, older, newer
+    with django_assert_max_num_queries(5):  # stamp, post with source, tags, older, newer
         client.get(url)
+
+
+def test_pages_are_cached_until_a_post_changes(
+    client, posts, django_assert_num_queries, archive_dir
+):
+    post = Post.objects.get(title="第5篇")
+    first = client.get(post.get_absolute_url()).content
+    with django_assert_num_queries(1):  # the post's stamp only
+        assert client.get(post.get_absolute_url()).content == first
+    client.get(reverse("archive:post_list"))
+    with django_assert_num_queries(1):  # the archive's stamp only
+        client.get(reverse("archive:post_list"))
+    archive_dir.write(
+        "2024-02-06-p5.md",
+        url="https://example.org/5",
+        title="第5篇（修订）",
+        date="2024-02-06T00:00:00Z",
+        body="<p>改过的正文。</p>",
+    )
+    import_paths([archive_dir])
+    assert "改过的正文" in client.get(post.get_absolute_url()).content.decode()
+    assert "第5篇（修订）" in client.get(reverse("archive:post_list")).content.decode()
 
 
 def test_pages_send_a_strict_content_security_policy(client, posts):
