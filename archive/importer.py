@@ -181,7 +181,8 @@ def import_paths(
     try:
         with _no_query_log():
             run = _Run(report, dry_run=dry_run, progress=progress or (lambda n: None))
-            hashed = _map(pool, hash_files, _chunks(files))
+            to_hash = run.skip_unchanged_by_stat(files, force=force)
+            hashed = _map(pool, hash_files, _chunks(to_hash))
             to_process = run.compare_with_ledger(hashed, force=force)
             batches = _batches(to_process)
             for results in _imap_bounded(pool, process_files, batches, window=2 * jobs):
@@ -285,33 +286,65 @@ class _Run:
         self.demoted: set[str] = set()  # files that lost their URL to a later winner
         self.source_ids: dict[str, int] = {}
         self.tag_ids: dict[str, int] = {}
+        self.ledger: dict[str, tuple] = {}
+        self.stats: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) seen this run
+        self.restat: list[str] = []  # unchanged content, new size or time: refresh the ledger
 
     # Phase 1 ------------------------------------------------------------------------------
 
-    def compare_with_ledger(self, hashed, *, force: bool) -> list[tuple[str, int]]:
-        """Count unchanged files; return (path, size) of the files that need parsing."""
-        ledger = {
+    def skip_unchanged_by_stat(self, files: list[str], *, force: bool) -> list[str]:
+        """Count files whose size and modification time match the ledger's as unchanged
+        (what make and rsync trust too; ``--force`` reads everything); return the rest."""
+        self.ledger = {
             row[0]: row[1:]
             for row in ImportedFile.objects.values_list(
-                "path", "content_hash", "status", "url", "post__content_hash"
+                "path", "content_hash", "status", "url", "post__content_hash", "size", "mtime_ns"
             ).iterator(chunk_size=2000)
         }
+        to_hash = []
+        for path in files:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                to_hash.append(path)  # hash_files reports the reason
+                continue
+            self.stats[path] = (stat.st_size, stat.st_mtime_ns)
+            known = self.ledger.get(path)
+            if (
+                not force
+                and known is not None
+                and self._unchanged(known, known[0])
+                and (known[4:6] == self.stats[path])
+            ):
+                self._claim(known[2], path)
+                self.report.unchanged += 1
+                self.progress(1)
+            else:
+                to_hash.append(path)
+        return to_hash
+
+    @staticmethod
+    def _unchanged(known: tuple, digest: str) -> bool:
+        return (
+            known[0] == digest
+            and known[1] == ImportedFile.Status.IMPORTED
+            and known[3] == digest  # the post still holds this file's content
+        )
+
+    def compare_with_ledger(self, hashed, *, force: bool) -> list[tuple[str, int]]:
+        """Count unchanged files; return (path, size) of the files that need parsing."""
+        ledger = self.ledger
         to_process = []
         for path, digest, size, error in hashed:
             if error:
                 self._fail(Failure(path, error))
                 continue
             known = ledger.get(path)
-            if (
-                not force
-                and known is not None
-                and known[0] == digest
-                and known[1] == ImportedFile.Status.IMPORTED
-                and known[3] == digest  # the post still holds this file's content
-            ):
+            if not force and known is not None and self._unchanged(known, digest):
                 self._claim(known[2], path)
                 self.report.unchanged += 1
                 self.progress(1)
+                self.restat.append(path)
             else:
                 to_process.append((path, size))
         return to_process
@@ -494,6 +527,8 @@ class _Run:
                 ImportedFile(
                     path=entry.path,
                     content_hash=entry.content_hash,
+                    size=self.stats.get(entry.path, (0, 0))[0],
+                    mtime_ns=self.stats.get(entry.path, (0, 0))[1],
                     status=status,
                     url=getattr(entry, "url", ""),
                     post_id=post_id,
@@ -503,7 +538,16 @@ class _Run:
             ],
             update_conflicts=True,
             unique_fields=["path"],
-            update_fields=["content_hash", "status", "url", "post", "error", "seen_at"],
+            update_fields=[
+                "content_hash",
+                "size",
+                "mtime_ns",
+                "status",
+                "url",
+                "post",
+                "error",
+                "seen_at",
+            ],
         )
 
     def _fail(self, failure: Failure) -> None:
@@ -517,6 +561,11 @@ class _Run:
     # End ----------------------------------------------------------------------------------
 
     def finish(self) -> None:
+        if self.restat and not self.dry_run:
+            with transaction.atomic():
+                for path in self.restat:
+                    size, mtime_ns = self.stats.get(path, (0, 0))
+                    ImportedFile.objects.filter(path=path).update(size=size, mtime_ns=mtime_ns)
         if self.demoted and not self.dry_run:
             ImportedFile.objects.filter(path__in=self.demoted).update(
                 status=ImportedFile.Status.DUPLICATE, post=None

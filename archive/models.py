@@ -161,6 +161,9 @@ class ImportedFile(models.Model):
 
     path = models.CharField(max_length=1000, unique=True)
     content_hash = models.CharField(max_length=64)
+    # With an unchanged size and modification time the file is not even read again.
+    size = models.BigIntegerField(default=0)
+    mtime_ns = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices)
     url = models.URLField(max_length=2000, blank=True)
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL)

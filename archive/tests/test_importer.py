@@ -1,5 +1,7 @@
 """archive.importer: the import rules, through the plain function (no command line)."""
 
+import os
+
 import pytest
 
 from archive.cleaning import CLEANER_VERSION
@@ -30,6 +32,53 @@ def test_a_second_run_on_unchanged_files_changes_nothing(archive_dir):
     report = import_paths([archive_dir])
     assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
     assert Post.objects.values().get() == before
+
+
+def hashed_paths(monkeypatch) -> list[str]:
+    """Record which files the importer reads to hash (it skips those the ledger vouches for)."""
+    from archive import importer
+
+    seen: list[str] = []
+    original = importer.hash_files
+
+    def recording(paths):
+        seen.extend(paths)
+        return original(paths)
+
+    monkeypatch.setattr(importer, "hash_files", recording)
+    return seen
+
+
+def test_an_unchanged_file_is_not_even_read_again(archive_dir, monkeypatch):
+    archive_dir.write()
+    import_paths([archive_dir])
+    seen = hashed_paths(monkeypatch)
+    report = import_paths([archive_dir], jobs=1)
+    assert report.unchanged == 1 and seen == []
+
+
+def test_a_touched_file_is_hashed_once_then_trusted_again(archive_dir, monkeypatch):
+    path = archive_dir.write()
+    import_paths([archive_dir])
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    seen = hashed_paths(monkeypatch)
+    assert import_paths([archive_dir], jobs=1).unchanged == 1
+    assert seen == [str(path.resolve())]
+    assert ImportedFile.objects.get().mtime_ns == 1_700_000_000_000_000_000
+    seen.clear()
+    assert import_paths([archive_dir], jobs=1).unchanged == 1 and seen == []
+
+
+def test_force_reads_a_file_whose_size_and_time_were_kept(archive_dir):
+    # The trade-off make and rsync make too: same size and mtime count as unchanged.
+    path = archive_dir.write(body="<p>甲版本</p>")
+    import_paths([archive_dir])
+    stat = path.stat()
+    path.write_text(path.read_text("utf-8").replace("甲版本", "乙版本"), "utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert import_paths([archive_dir]).unchanged == 1
+    assert import_paths([archive_dir], force=True).updated == 1
+    assert "乙版本" in Post.objects.get().text
 
 
 def test_a_changed_file_updates_the_same_row(archive_dir):
