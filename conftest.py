@@ -113,6 +113,11 @@ def browser():
 def page(browser, live_server):
     """A fresh browser tab at desktop size; ``page.errors`` collects uncaught script errors and
     ``page.dialogs`` every alert/confirm/prompt that opened."""
+    from archive import search
+
+    # Browser tests commit for real; Django's flush between them does not know the search
+    # table, and SQLite reuses post ids, so stale index rows would match new posts.
+    search.clear()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     tab = context.new_page()
     tab.errors, tab.dialogs = [], []

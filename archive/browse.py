@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count
-from django.db.models.functions import TruncMonth, TruncYear
+from django.db.models import Count, F, Max, Min, Q
+from django.utils import timezone
 from taggit.models import Tag
 
-from archive.models import Post, Source
+from archive.models import Post, Source, TaggedPost
+from archive.pagecache import LRU
 
 TOP_TAGS = 40
 
@@ -60,34 +62,91 @@ class Facets:
     by_month: bool
 
 
+_archive_facets = LRU(200)
+
+
+def archive_facets(filters: Filters, stamp: str) -> Facets:
+    """``facets(filters)`` for the whole archive, kept until the archive changes."""
+    key = (filters, stamp)
+    found = _archive_facets.get(key)
+    if found is None:
+        found = facets(filters)
+        _archive_facets.put(key, found)
+    return found
+
+
 def facets(filters: Filters, matching=None) -> Facets:
-    """Counts for each filter value given the *other* active filters (three queries).
-    ``matching`` narrows everything to a set of post ids, such as search results."""
+    """Counts for each filter value given the *other* active filters.
+    ``matching`` narrows everything to a set of post ids, such as search results.
+
+    Written for large archives: grouping happens on indexed columns only (post rows hold
+    megabytes of text, and a scan through them took 10 s at 100,000 posts)."""
     base = Post.objects.all()
     if matching is not None:
-        base = base.filter(id__in=matching)
-    source_posts = filters.apply(base, skip="source")
-    sources = list(
-        Source.objects.filter(posts__in=source_posts.values("id"))
-        .annotate(count=Count("posts"))
-        .order_by("-count", "name")
+        # "id + 0": SQLite would otherwise fetch each matching row by its id, reading the
+        # post's megabytes of text, instead of scanning a small index with the ids in a set.
+        base = base.alias(id_plus_0=F("id") + 0).filter(id_plus_0__in=matching)
+    return Facets(
+        sources=_source_counts(filters.apply(base, skip="source")),
+        tags=_tag_counts(
+            filters.apply(base, skip="tag"),
+            narrowed=matching is not None or bool(filters.source or filters.year),
+        ),
+        dates=_date_counts(filters.apply(base, skip="date"), filters.year),
+        by_month=bool(filters.year),
     )
-    tag_posts = filters.apply(base, skip="tag")
-    tags = list(
-        Tag.objects.filter(archive_taggedpost_items__content_object__in=tag_posts.values("id"))
-        .annotate(count=Count("archive_taggedpost_items"))
-        .order_by("-count", "name")[:TOP_TAGS]
-    )
-    # Years first; the months of a year once it is chosen (a long archive has hundreds).
-    dated = filters.apply(base, skip="date").exclude(published_at=None)
-    if filters.year:
-        dated = dated.filter(published_at__year=filters.year)
-    period = TruncMonth("published_at") if filters.year else TruncYear("published_at")
-    dates = [
-        (row["period"], row["count"])
-        for row in dated.annotate(period=period)
-        .order_by("-period")
-        .values("period")
+
+
+def _source_counts(posts) -> list:
+    counts = dict(
+        posts.order_by()
+        .values_list("source_id")
         .annotate(count=Count("id"))
-    ]
-    return Facets(sources, tags, dates, by_month=bool(filters.year))
+        .values_list("source_id", "count")
+    )
+    sources = list(Source.objects.filter(id__in=counts))
+    for source in sources:
+        source.count = counts[source.id]
+    return sorted(sources, key=lambda source: (-source.count, source.name))
+
+
+def _tag_counts(posts, *, narrowed: bool) -> list:
+    tagged = TaggedPost.objects.all()
+    if narrowed:
+        tagged = tagged.filter(content_object__in=posts.values("id"))
+    rows = (
+        tagged.values("tag_id", "tag__name", "tag__slug")
+        .annotate(count=Count("id"))
+        .order_by("-count", "tag__name")[:TOP_TAGS]
+    )
+    tags = []
+    for row in rows:
+        tag = Tag(id=row["tag_id"], name=row["tag__name"], slug=row["tag__slug"])
+        tag.count = row["count"]
+        tags.append(tag)
+    return tags
+
+
+def _date_counts(posts, year: int | None) -> list[tuple[datetime, int]]:
+    """Posts per local year, or per month of ``year``: range counts on the indexed date,
+    where a truncation function would run once per post."""
+    zone = timezone.get_current_timezone()
+    if year:
+        starts = [datetime(year, month, 1, tzinfo=zone) for month in range(1, 13)]
+        end = datetime(year + 1, 1, 1, tzinfo=zone)
+    else:
+        bounds = posts.aggregate(first=Min("published_at"), last=Max("published_at"))
+        if bounds["first"] is None:
+            return []
+        first, last = (bounds[k].astimezone(zone).year for k in ("first", "last"))
+        starts = [datetime(y, 1, 1, tzinfo=zone) for y in range(first, last + 1)]
+        end = datetime(last + 1, 1, 1, tzinfo=zone)
+    ranges = list(zip(starts, [*starts[1:], end], strict=True))
+    counts = posts.aggregate(
+        **{
+            f"n{i}": Count("id", filter=Q(published_at__gte=low, published_at__lt=high))
+            for i, (low, high) in enumerate(ranges)
+        }
+    )
+    newest_first = reversed(list(enumerate(starts)))
+    return [(start, counts[f"n{i}"]) for i, start in newest_first if counts[f"n{i}"]]

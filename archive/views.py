@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from archive import search
-from archive.browse import Filters, facets
+from archive.browse import Filters, archive_facets, facets
 from archive.models import Post
 from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
@@ -28,10 +28,11 @@ def _post_list(request):
 
 
 def search_view(request):
-    return cached_page(request, archive_stamp(), lambda: _search(request))
+    stamp = archive_stamp()
+    return cached_page(request, stamp, lambda: _search(request, stamp))
 
 
-def _search(request):
+def _search(request, stamp):
     raw_query = (request.GET.get("q") or "").strip()
     filters = Filters.from_query(request.GET)
     query = search.Query.parse(raw_query)
@@ -41,7 +42,11 @@ def _search(request):
         context["page"] = Paginator(results, settings.PIZHU_POSTS_PER_PAGE).get_page(
             request.GET.get("page")
         )
-        context["facets"] = facets(filters, matching=search.matching_ids(query))
+        if results.count() <= search.COUNT_FILTERS_AT_MOST:
+            context["facets"] = facets(filters, matching=search.matching_ids(query))
+        else:  # a single common character: counting every filter costs more than it tells
+            context["facets"] = archive_facets(filters, stamp)
+            context["facets_uncounted"] = True
     return render(request, "archive/post_list.html", context)
 
 

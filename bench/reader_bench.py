@@ -108,13 +108,17 @@ def search_queries(env: dict, count: int) -> list[str]:
         "        run = rng.choice(runs); n = {'1': 1, '2': 2}.get(kind, 3)\n"
         "        start = rng.randrange(len(run) - n + 1); print(run[start:start + n])\n"
     )
-    out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True, text=True)
+    out = run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", script], env, capture_output=True, text=True
+    )
     return [line for line in out.stdout.splitlines() if line.strip()]
 
 
 def post_ids(env: dict) -> list[int]:
     script = "from archive.models import Post\nprint(*Post.objects.values_list('id', flat=True))"
-    out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True, text=True)
+    out = run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", script], env, capture_output=True, text=True
+    )
     ids = [int(pk) for pk in out.stdout.split()]
     random.Random(3).shuffle(ids)
     return ids

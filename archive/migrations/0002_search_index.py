@@ -4,18 +4,22 @@ PostgreSQL. Raw SQL because neither has a portable model field; archive.search o
 from django.db import migrations
 
 SQLITE = [
-    # unicode61 splits on anything but letters and digits; CJK characters arrive already
-    # space-separated (archive.search.index_text), so each is a token and phrases find
-    # substrings. Weights: a match in the title counts ten times one in the body.
+    # unicode61 splits on anything but letters and digits; CJK text arrives already cut
+    # into space-separated character pairs (archive.search.index_text), so phrases of pairs
+    # find substrings. prefix='1' keeps a second index by first character, so a
+    # one-character query (the prefix of the pairs it opens) reads one list instead of
+    # merging hundreds (10,000 posts: 2 ms instead of 28 ms). Weights: a match in the title
+    # counts ten times one in the body.
     "CREATE VIRTUAL TABLE archive_search USING fts5("
-    "title, author, body, tokenize = 'unicode61 remove_diacritics 2')",
+    "title, author, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '1')",
     "INSERT INTO archive_search (archive_search, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0)')",
 ]
 POSTGRESQL = [
     "CREATE TABLE archive_search ("
     " id bigserial PRIMARY KEY,"
-    " post_id bigint NOT NULL REFERENCES archive_post (id) ON DELETE CASCADE"
-    "   DEFERRABLE INITIALLY DEFERRED,"
+    # No foreign key: Django's flush truncates archive_post alone; a post's deletion removes
+    # its rows through archive.search.remove_posts (a post_delete receiver).
+    " post_id bigint NOT NULL,"
     " chunk integer NOT NULL,"
     " document tsvector NOT NULL)",
     "CREATE INDEX archive_search_document ON archive_search USING gin (document)",

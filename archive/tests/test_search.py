@@ -102,3 +102,20 @@ def test_long_posts_are_found_anywhere_in_their_text(archive_dir):
     archive_dir.write(url="https://x.org/long", title="长文", body=filler + "<p>结尾的暗号</p>")
     import_paths([archive_dir])
     assert titles("暗号") == ["长文"]
+
+
+def test_beyond_the_ranking_limit_the_newest_matches_come_first(archive_dir, monkeypatch):
+    archive_dir.write(
+        "2024-03-01-a.md", url="https://x.org/a", title="经济新闻", body="<p>无关</p>"
+    )
+    archive_dir.write("2024-03-02-b.md", url="https://x.org/b", title="普通", body="<p>经济</p>")
+    import_paths([archive_dir])
+    assert titles("经济") == ["经济新闻", "普通"]  # ranked: the title match first
+    monkeypatch.setattr("archive.search.RANK_AT_MOST", 1)
+    assert titles("经济") == ["普通", "经济新闻"]  # newest (highest id) first
+
+
+def test_deleting_a_post_removes_it_from_the_index(archive):
+    archive["other"].delete()
+    assert titles("下雨") == []
+    assert search.Query.parse("下雨") and search.search("下雨", Post.objects.all()).count() == 0

@@ -1,5 +1,7 @@
 """archive.search's pure parts: folding, tokens, query parsing, highlighting."""
 
+import re
+
 import pytest
 
 from archive.search import Document, Query, excerpt, fold, highlight, index_text
@@ -12,8 +14,25 @@ def test_fold_keeps_the_length_and_unifies_script_width_and_case():
     assert fold("Election") == "election"
 
 
-def test_each_cjk_character_is_a_token_and_latin_words_stay_whole():
-    assert index_text("美国飞弹 Missile-Defense 2020年") == "美 国 飞 弹 missile defense 2020 年"
+def test_cjk_runs_are_indexed_as_character_pairs_and_latin_words_stay_whole():
+    assert index_text("美国飞弹 Missile-Defense 2020年 家") == (
+        "美国 国飞 飞弹 弹z missile defense 2020 年z 家z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "fts5", "tsquery"),
+    [
+        ("飞弹", '"飞弹"', "('飞弹')"),
+        ("弹", '"弹"*', "('弹':*)"),  # one character: the pairs it opens
+        ("防御系统", '"防御" + "御系" + "系统"', "('防御' <-> '御系' <-> '系统')"),
+        ("国家abc", '"国家" + "家z" + "abc"', "('国家' <-> '家z' <-> 'abc')"),
+        ("臺灣 选举", '"台湾" AND "选举"', "('台湾') & ('选举')"),
+    ],
+)
+def test_queries_become_phrases_of_pairs(raw, fts5, tsquery):
+    query = Query.parse(raw)
+    assert (query.fts5(), query.tsquery()) == (fts5, tsquery)
 
 
 @pytest.mark.parametrize(
@@ -32,8 +51,10 @@ def test_queries_become_phrases_of_tokens(raw, terms):
 
 
 def test_query_syntax_cannot_be_injected_into_either_engine():
-    query = Query.parse("a\" OR b* NEAR(c) ' & !d")
-    assert '"' not in query.fts5().replace('" AND "', "").strip('"')
+    query = Query.parse('a" OR b* NEAR(c) \' & !d 中"文')
+    # Only word characters inside quotes; between them only the operators we write.
+    assert re.fullmatch(r'("\w+"\*?)( (AND|\+) "\w+"\*?)*', query.fts5()), query.fts5()
+    assert re.fullmatch(r"\(('\w+'(:\*)?)( <-> '\w+'(:\*)?)*\)( & \(.*\))*", query.tsquery())
     for token in ("'a'", "'or'", "'b'", "'near'", "'c'", "'d'"):
         assert token in query.tsquery()
 
@@ -54,8 +75,8 @@ def test_excerpt_centres_on_the_first_match():
 def test_long_bodies_are_cut_into_overlapping_chunks_for_postgresql(monkeypatch):
     monkeypatch.setattr("archive.search.CHUNK_TOKENS", 10)
     monkeypatch.setattr("archive.search.CHUNK_OVERLAP", 3)
-    document = Document.of("t", "a", "一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾")
+    document = Document.of("t", "a", " ".join("一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾"))
     chunks = [chunk.split() for chunk in document.body_chunks()]
-    assert chunks[0] == list("一二三四五六七八九十")
-    assert chunks[1][:3] == list("八九十")  # the overlap
-    assert "".join(chunks[-1]).endswith("拾")
+    assert chunks[0] == [c + "z" for c in "一二三四五六七八九十"]
+    assert chunks[1][:3] == ["八z", "九z", "十z"]  # the overlap
+    assert chunks[-1][-1] == "拾z"
