@@ -17,7 +17,6 @@ from django.utils.safestring import SafeString, mark_safe
 from archive.chinese import convert_html
 
 SCRIPTS = ("orig", "hans", "hant")
-IMAGE_MODES = ("load", "click", "off")
 
 # nh3 writes <img> with src first and double-quoted attributes (archive.cleaning).
 _IMG = re.compile(r'<img src="([^"]*)"([^>]*)>')
