@@ -12,7 +12,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser
 
 from archive.parsing import article_html
-from archive.tidy import CHROME_LABELS
+from archive.tidy import CHROME_LABELS, label_of
 
 # Phrases that only page chrome says, anywhere in the cleaned text.
 # (Words such as 延伸閱讀 also occur in articles: they count only as a block's whole text.)
@@ -43,7 +43,7 @@ def chrome_left(body_html: str, title: str) -> list[str]:
     tree = LexborHTMLParser(body_html)
     for block in tree.css(_BLOCKS):
         text = block.text(deep=True, separator="", strip=False)
-        label = re.sub(r"\s+", " ", text).strip().rstrip(":：…. !！").strip().casefold()
+        label = label_of(text)
         if label in CHROME_LABELS:
             found.append(f"label {label!r}")
         if (

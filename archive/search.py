@@ -66,8 +66,12 @@ def fold(text: str) -> str:
     return "".join(lower if len(lower := char.lower()) == 1 else char for char in text)
 
 
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", fold(text))
+
+
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(unicodedata.normalize("NFKC", fold(text)))
+    return _TOKEN.findall(_normal(text))
 
 
 # The index holds character *pairs*: a run 国家工 is stored as 国家 家工 工z, each pair where
@@ -83,7 +87,7 @@ def index_tokens(text: str) -> list[str]:
 
 def _runs(text: str) -> list[str]:
     """Runs of CJK characters and Latin words, in order, from folded text."""
-    return _RUN.findall(unicodedata.normalize("NFKC", fold(text)))
+    return _RUN.findall(_normal(text))
 
 
 def _pairs(runs: list[str], *, closed: bool) -> list[str]:

@@ -91,7 +91,8 @@ def tidy(fragment: str, *, title: str = "", base_url: str = "") -> str:
     return root.inner_html or ""
 
 
-def _label(text: str) -> str:
+def label_of(text: str) -> str:
+    """A block's text as compared with CHROME_LABELS."""
     return re.sub(r"\s+", " ", text).strip().rstrip(":：…. !！").strip().casefold()
 
 
@@ -114,7 +115,7 @@ def _drop_chrome(root: LexborNode, title: str) -> None:
     for node in root.css(_LABEL_BLOCKS):
         if node.parent is None:  # already removed with an ancestor
             continue
-        label = _label(_text(node))
+        label = label_of(_text(node))
         if label in CHROME_LABELS:
             _drop_label_block(node, root)
         elif _is_tag_strip(node):
@@ -122,22 +123,22 @@ def _drop_chrome(root: LexborNode, title: str) -> None:
     for node in root.css(CHROME_SELECTOR):
         if node.parent is not None:
             node.decompose()
-    title_label = _label(title)
+    title_label = label_of(title)
     if title_label:
         for heading in root.css("h1, h2, h3"):
-            if _label(_text(heading)) == title_label:
+            if label_of(_text(heading)) == title_label:
                 heading.decompose()
                 break  # only the first: a later heading of that text is the author's
 
 
 def _drop_label_block(label: LexborNode, root: LexborNode) -> None:
     """Remove a widget label and the links listed after it."""
-    anchor, wording = label, _label(_text(label))
+    anchor, wording = label, label_of(_text(label))
     # Climb out of inline wrappers such as <p><strong>延伸閱讀</strong></p>.
     while (
         anchor.parent is not None
         and anchor.parent.mem_id != root.mem_id
-        and _label(_text(anchor.parent)) == wording
+        and label_of(_text(anchor.parent)) == wording
     ):
         anchor = anchor.parent
     sibling = anchor.next
@@ -159,9 +160,8 @@ def _is_link_list(node: LexborNode) -> bool:
         return False
     if node.css_first(_CONTENT_ELEMENTS) and not node.css_first("a img, a picture"):
         return False
-    linked = sum(len(_text(a)) for a in node.css("a"))
-    rest = re.sub(r"[\s\u3000、,，|·•/／;；]+", "", _text(node))
-    return len(rest) <= linked
+    linked, rest = _link_and_rest(node, _text(node))
+    return rest <= linked
 
 
 _TAG_STRIP = re.compile(r"^\s*(标签|標籤|关键词|關鍵字|关键字|關鍵詞|tags?|tagged)\s*[:：]", re.I)
@@ -173,10 +173,16 @@ def _is_tag_strip(node: LexborNode) -> bool:
 
 
 def _is_link_list_after_label(node: LexborNode) -> bool:
-    text = _TAG_STRIP.sub("", _text(node))
-    linked = sum(len(_text(a)) for a in node.css("a"))
-    rest = re.sub(r"[\s\u3000、,，|·•/／;；]+", "", text)
-    return linked > 0 and len(rest) <= linked
+    linked, rest = _link_and_rest(node, _TAG_STRIP.sub("", _text(node)))
+    return linked > 0 and rest <= linked
+
+
+_SEPARATORS = re.compile(r"[\s\u3000、,，|·•/／;；]+")
+
+
+def _link_and_rest(node: LexborNode, text: str) -> tuple[int, int]:
+    """(characters inside links, characters of ``text`` but separators)."""
+    return sum(len(_text(a)) for a in node.css("a")), len(_SEPARATORS.sub("", text))
 
 
 def _resolve_noscript_images(root: LexborNode) -> None:
