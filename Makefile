@@ -22,6 +22,7 @@ install: $(STAMP)
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=1 $(BIN)/python manage.py import_posts $(ARCHIVE) || test $$? -eq 2
+	DEBUG=1 $(BIN)/python manage.py create_demo_user
 	@echo "Serving on http://$(HOST):$(PORT)/"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

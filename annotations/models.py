@@ -1,1 +1,179 @@
-# Annotations arrive with their own issue; the app exists so the layout is the final one.
+"""Annotations: a user's highlights, notes and translations over passages of posts."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from annotations.anchoring import Selector
+
+
+class Kind(models.TextChoices):
+    HIGHLIGHT = "highlight", "划线 Highlight"
+    NOTE = "note", "笔记 Note"
+    TRANSLATION = "translation", "翻译 Translation"
+
+
+class Colour(models.TextChoices):
+    """A small palette with names, so a colour can be told apart without seeing it."""
+
+    YELLOW = "yellow", "黄 Yellow"
+    GREEN = "green", "绿 Green"
+    BLUE = "blue", "蓝 Blue"
+    PINK = "pink", "粉 Pink"
+    PURPLE = "purple", "紫 Purple"
+
+
+class State(models.TextChoices):
+    ANCHORED = "anchored", "已定位 Anchored"
+    ORPHANED = "orphaned", "未定位 Orphaned"
+
+
+class TaggedAnnotation(TaggedItemBase):
+    content_object = models.ForeignKey("Annotation", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_annotation_tag")
+        ]
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def visible_to(self, user):
+        """What ``user`` may read: their own, and what others shared with signed-in users."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.alive().filter(Q(user=user) | Q(shared=True))
+
+    def owned_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+    def for_api(self):
+        return self.select_related("user", "post").prefetch_related("tags")
+
+    def in_reading_order(self):
+        return self.order_by("post_id", "start", "end", "id")
+
+
+class Annotation(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations"
+    )
+    # PROTECT: deleting a post must not silently take people's notes with it.
+    post = models.ForeignKey("archive.Post", on_delete=models.PROTECT, related_name="annotations")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.HIGHLIGHT)
+    colour = models.CharField(max_length=12, choices=Colour.choices, default=Colour.YELLOW)
+    body = models.TextField(blank=True, help_text="Markdown, as the user wrote it.")
+    body_html = models.TextField(blank=True, help_text="body rendered and sanitized.")
+    language = models.CharField(max_length=35, blank=True, help_text="BCP 47 tag.")
+    tags = TaggableManager(through=TaggedAnnotation, blank=True)
+
+    # W3C selectors over Post.text: TextQuote and TextPosition (code points).
+    exact = models.TextField()
+    prefix = models.TextField(blank=True)
+    suffix = models.TextField(blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ANCHORED)
+    anchored_by = models.CharField(max_length=12, blank=True, help_text="How it was last found.")
+
+    shared = models.BooleanField(default=False, help_text="Visible to every signed-in user.")
+    created_at = models.DateTimeField(default=timezone.now)
+    modified_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every write: the ETag, so two tabs cannot overwrite each other silently.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["post_id", "start", "end", "id"]
+        indexes = [
+            models.Index(fields=["user", "post"], name="annotation_user_post"),
+            models.Index(fields=["post", "shared"], name="annotation_post_shared"),
+            models.Index(fields=["user", "-modified_at"], name="annotation_user_modified"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="annotation_range")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.exact[:40]}"
+
+    def get_absolute_url(self):
+        return f"{self.post.get_absolute_url()}#annotation-{self.pk}"
+
+    @property
+    def selector(self) -> Selector:
+        return Selector(self.exact, self.prefix, self.suffix, self.start, self.end)
+
+    def set_selector(self, selector: Selector) -> None:
+        self.exact, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix
+        self.start, self.end = selector.start, selector.end
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}.{self.version}"'
+
+
+TOKEN_PREFIX = "pz_"  # noqa: S105 (a marker that tells tokens apart, not a secret)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def user_for(self, key: str):
+        """The user a token key belongs to, or None; notes when the token was last used."""
+        if not key.startswith(TOKEN_PREFIX):
+            return None
+        token = self.select_related("user").filter(digest=ApiToken.digest_of(key)).first()
+        if token is None or not token.user.is_active:
+            return None
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user
+
+
+class ApiToken(models.Model):
+    """A personal token for scripts (``Authorization: Bearer pz_…``). Only its SHA-256 is
+    stored: the key is shown once, when it is made."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="The key's first characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple[ApiToken, str]:
+        key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, name=name, digest=cls.digest_of(key), hint=key[: len(TOKEN_PREFIX) + 4]
+        )
+        return token, key

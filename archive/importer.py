@@ -31,6 +31,7 @@ from taggit.models import Tag
 from archive import cleaning, search
 from archive.models import ImportedFile, Post, Source, TaggedPost
 from archive.parsing import ParsedPost, PostError, content_hash, parse_post
+from archive.signals import posts_rewritten
 
 POST_SUFFIXES = {".md", ".markdown"}
 BATCH_FILES = 64
@@ -431,6 +432,8 @@ class _Run:
             created = self._insert_posts(creates)
             for pk, item in updates:
                 Post.objects.filter(pk=pk).update(**self._post_fields(item))
+            if updates:
+                posts_rewritten.send(Post, post_ids=[pk for pk, _ in updates])
             written = created + updates
             ledger += [(item.post, ImportedFile.Status.IMPORTED, pk) for pk, item in written]
             self._replace_tags(written, previously_tagged=[pk for pk, _ in updates])
@@ -620,4 +623,5 @@ def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
                 documents.append((pk, search.Document.of(title, author, cleaned.text)))
                 count += 1
             search.index_documents(documents)
+            posts_rewritten.send(Post, post_ids=[pk for pk, _ in documents])
     return count

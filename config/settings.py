@@ -62,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "annotations.context_processors.accounts",
             ],
         },
     },
@@ -129,7 +130,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = True
+# The reader's scripts send the CSRF token from this cookie (pages are cached, so the token
+# cannot be written into them); Django's docs explain why HttpOnly adds nothing here.
+CSRF_COOKIE_HTTPONLY = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -150,6 +153,24 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 PIZHU_POSTS_PER_PAGE = env_int("PIZHU_POSTS_PER_PAGE", 30)
+
+# Accounts. Sign-up can be closed (PIZHU_SIGNUP_OPEN=0) once everyone who reads is in.
+PIZHU_SIGNUP_OPEN = env_bool("PIZHU_SIGNUP_OPEN", True)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "archive:post_list"
+LOGOUT_REDIRECT_URL = "archive:post_list"
+# Password-reset mail goes to the console unless a real backend is configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pizhu@localhost")
+
+# Annotation limits, enforced by the API with a clear error.
+PIZHU_MAX_QUOTE_CHARS = env_int("PIZHU_MAX_QUOTE_CHARS", 10000)
+PIZHU_MAX_NOTE_CHARS = env_int("PIZHU_MAX_NOTE_CHARS", 20000)
+PIZHU_MAX_TAGS = env_int("PIZHU_MAX_TAGS", 20)
+PIZHU_MAX_TAG_CHARS = env_int("PIZHU_MAX_TAG_CHARS", 50)
+PIZHU_API_PAGE_SIZE = 200
 # Remote images in articles: "load" (default; never with a referrer), "click" (a placeholder
 # loads its image when clicked), or "off" (a placeholder only: nothing leaves the machine).
 PIZHU_REMOTE_IMAGES = env_choice("PIZHU_REMOTE_IMAGES", ("load", "click", "off"), "load")

@@ -1,0 +1,503 @@
+"""Where an annotation sits in a post's text, and where it moved to when the text changed.
+
+Everything here is a pure function of strings. A selection is described by the W3C
+selectors over ``Post.text``: TextPosition (``start``/``end`` in code points) and TextQuote
+(``exact`` with 32 characters of ``prefix`` and ``suffix``). When the text changes, ``anchor``
+looks for the quote again, from the cheapest and surest evidence to the weakest:
+
+1. ``position``: the quote is still at its old position (and, for a short quote, its
+   context agrees);
+2. ``quote``: an exact occurrence elsewhere, chosen by its context and its nearness to the
+   old position;
+3. ``normalised``: the same after normalising both texts (NFKC, so full/half width; case;
+   whitespace runs; zero-width characters);
+4. ``fuzzy``: an approximate occurrence (edlib, infix mode) within an error budget that grows
+   with the quote's length, accepted only when its context agrees;
+5. ``context``: the quote's own prefix and suffix still stand side by side, with between them
+   a passage of about the quote's length that differs in at most one character (a typo fixed
+   inside a short quote).
+
+Otherwise the annotation is orphaned: a wrong attach is worse than an orphan, so short quotes
+get no fuzzy budget and every inexact match must be confirmed by its context.
+Hypothesis's match-quote (client-side) is the reference design; here it runs on the server,
+once per change of the text, never per page view.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import edlib
+from rapidfuzz.distance import Indel, Levenshtein
+
+from archive.chinese import to_simplified_chars
+
+CONTEXT_CHARS = 32
+MAX_OCCURRENCES = 2000  # a one-character quote in a long post: enough to choose among
+
+
+@dataclass(frozen=True)
+class Selector:
+    """TextQuote and TextPosition of one passage of a text."""
+
+    exact: str
+    prefix: str
+    suffix: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Anchor:
+    start: int
+    end: int
+    method: str  # position | quote | normalised | fuzzy | context
+
+
+class SelectionError(ValueError):
+    """A selection that does not describe the text; ``field`` names the culprit."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def describe(text: str, start: int, end: int) -> Selector:
+    """The selectors of ``text[start:end]``.
+
+    The context holds 32 *visible* characters on each side: articles are full of layout
+    whitespace (indentation, blank lines), and 32 characters of that tell nothing apart.
+    """
+    return Selector(
+        exact=text[start:end],
+        prefix=text[_context_start(text, start) : start],
+        suffix=text[end : _context_end(text, end)],
+        start=start,
+        end=end,
+    )
+
+
+_CONTEXT_REACH = CONTEXT_CHARS * 8  # raw characters looked through at most
+
+
+def _context_start(text: str, start: int) -> int:
+    seen = 0
+    at = start
+    floor = max(0, start - _CONTEXT_REACH)
+    while at > floor and seen < CONTEXT_CHARS:
+        at -= 1
+        seen += not text[at].isspace()
+    return at
+
+
+def _context_end(text: str, end: int) -> int:
+    seen = 0
+    at = end
+    ceiling = min(len(text), end + _CONTEXT_REACH)
+    while at < ceiling and seen < CONTEXT_CHARS:
+        seen += not text[at].isspace()
+        at += 1
+    return at
+
+
+def validate_selection(text: str, start, end, exact, *, max_chars: int) -> Selector:
+    """Check what a browser reports about a selection against the server's text.
+
+    The reader may show the text converted to simplified or traditional characters (same
+    length, archive.chinese), so a quote matches when it folds to the same characters.
+    """
+    if not isinstance(start, int) or isinstance(start, bool) or start < 0:
+        raise SelectionError("start", "must be a whole number ≥ 0")
+    if not isinstance(end, int) or isinstance(end, bool) or end <= start:
+        raise SelectionError("end", "must be a whole number greater than start")
+    if end > len(text):
+        raise SelectionError("end", f"is past the end of the text ({len(text)} characters)")
+    if end - start > max_chars:
+        raise SelectionError("exact", f"quotes are limited to {max_chars} characters")
+    if not isinstance(exact, str):
+        raise SelectionError("exact", "must be a string")
+    if not exact.strip():
+        raise SelectionError("exact", "must hold more than whitespace")
+    quoted = text[start:end]
+    if exact != quoted and to_simplified_chars(exact) != to_simplified_chars(quoted):
+        raise SelectionError("exact", "is not the text between start and end")
+    return describe(text, start, end)
+
+
+# --- normalisation ---------------------------------------------------------------------
+
+_SPACE_OR_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]+")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+
+
+# Chinese punctuation NFKC leaves alone, folded to what a re-import may have swapped it for.
+_PUNCTUATION = {"。": ".", "、": ",", "「": '"', "」": '"', "『": '"', "』": '"', "“": '"',
+                "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-", "…": "."}  # fmt: skip
+_folded: dict[str, str] = {}
+
+
+def _fold(char: str) -> str:
+    """One character's normal form: NFKC (full-width → half-width, compatibility forms),
+    lower case, Chinese punctuation. A character that would expand (㈱ → (株)) stays itself:
+    lengths must hold."""
+    folded = _folded.get(char)
+    if folded is None:
+        folded = _PUNCTUATION.get(char) or unicodedata.normalize("NFKC", char).lower()
+        if len(folded) != 1:
+            folded = char
+        _folded[char] = folded
+    return folded
+
+
+def _char_table(chars: Iterable[str]) -> dict[int, str]:
+    table = {}
+    for char in chars:
+        folded = _fold(char)
+        if folded != char:
+            table[ord(char)] = folded
+    return table
+
+
+class Normalised:
+    """``text`` normalised, with a map from its positions back to the original's."""
+
+    def __init__(self, text: str):
+        folded = text.translate(_char_table(set(text))) if not text.isascii() else text.lower()
+        pieces: list[str] = []
+        # Segments where normalising changed the length: (normalised start, original start,
+        # original end, normalised length). Between them, positions shift by a constant.
+        self._norm_starts: list[int] = []
+        self._segments: list[tuple[int, int, int, int]] = []
+        position = 0
+        length = 0
+        for match in _SPACE_OR_INVISIBLE.finditer(folded):
+            run = match.group()
+            replacement = "" if all(c in _INVISIBLE for c in run) else " "
+            if run == replacement:
+                continue
+            pieces.append(folded[position : match.start()])
+            length += match.start() - position
+            self._norm_starts.append(length)
+            self._segments.append((length, match.start(), match.end(), len(replacement)))
+            pieces.append(replacement)
+            length += len(replacement)
+            position = match.end()
+        pieces.append(folded[position:])
+        self.text = "".join(pieces)
+
+    def original(self, index: int, *, is_end: bool) -> int:
+        """The original position of normalised position ``index``."""
+        at = bisect_right(self._norm_starts, index) - 1
+        if at < 0:
+            return index
+        norm_start, orig_start, orig_end, norm_length = self._segments[at]
+        if index < norm_start + norm_length or (index == norm_start + norm_length and is_end):
+            # Inside (or at the end of) a collapsed run: a start snaps to its beginning, an
+            # end to its end, so the range covers the whole run.
+            return orig_end if is_end and index > norm_start else orig_start
+        return orig_end + (index - norm_start - norm_length)
+
+
+@lru_cache(maxsize=4096)  # contexts and quotes are normalised again for every candidate
+def normalise(text: str) -> str:
+    return Normalised(text).text
+
+
+# --- matching --------------------------------------------------------------------------
+
+
+def error_budget(length: int) -> int:
+    """How many edits an approximate match of a quote of ``length`` may differ by.
+
+    None below 8 characters (a two-character quote with one error matches half the
+    archive), then about one in eight, as Hypothesis's match-quote allows.
+    """
+    if length < 8:
+        return 0
+    return min(length // 8, 256)
+
+
+def _similarity(a: str, b: str) -> float:
+    if not a and not b:
+        return 1.0
+    return Indel.normalized_similarity(a, b)
+
+
+class Text:
+    """A text to anchor in, with its normalised form made once, when first needed."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @cached_property
+    def normalised(self) -> Normalised:
+        return Normalised(self.text)
+
+    def context_score(self, selector: Selector, start: int, end: int) -> float:
+        """How well the text around [start, end) agrees with the selector's context (0–1),
+        compared after normalising (whitespace runs, width, punctuation).
+
+        Either side alone may vouch (a paragraph inserted right before a quote replaces its
+        prefix, not its suffix), so the better side counts most."""
+        want_before = normalise(selector.prefix)
+        want_after = normalise(selector.suffix)
+        before = normalise(self.text[max(0, start - len(selector.prefix) * 2 - 64) : start])
+        after = normalise(self.text[end : end + len(selector.suffix) * 2 + 64])
+        scores = []
+        for want, have, at_end in ((want_before, before, True), (want_after, after, False)):
+            if not want.strip():  # the quote was at the very start or end of the text
+                scores.append(1.0 if not have.strip() else 0.5)
+                continue
+            have = have[-len(want) :] if at_end else have[: len(want)]
+            scores.append(_similarity(want, have))
+        best, worst = max(scores), min(scores)
+        score = 0.7 * best + 0.3 * worst
+        if len(normalise(selector.exact)) <= 8:
+            # A short quote is everywhere: it needs both sides, and the characters right
+            # next to it (Com|pl|ex is not Sim|pl|e). A paragraph inserted right beside it
+            # may orphan it; attaching it to a look-alike line would be worse.
+            if want_before[-16:] == before[-16:] and want_after[:16] == after[:16]:
+                return max(score, 0.9)
+            if worst < 0.8 or want_before[-4:] != before[-4:] or want_after[:4] != after[:4]:
+                return min(score, 0.85)
+        return score
+
+    def trusted(self, selector: Selector, start: int, end: int, *, exact: bool) -> float | None:
+        """The context score of a candidate if it is good enough to attach to, else None."""
+        score = self.context_score(selector, start, end)
+        if score < required_context(len(selector.exact), exact=exact):
+            return None
+        if self.placed_elsewhere(selector, start, end):
+            return None
+        return score
+
+    def _context_places(self, selector: Selector) -> tuple[int | None, int | None]:
+        """Where the quote's whole prefix ends and whole suffix starts, if each occurs once."""
+        places = []
+        norm = self.normalised
+        for context, is_prefix in ((selector.prefix, True), (selector.suffix, False)):
+            wanted = normalise(context).strip()
+            found = _occurrences(norm.text, wanted) if len(wanted) >= 16 else []
+            if len(found) != 1:
+                places.append(None)
+            elif is_prefix:
+                places.append(norm.original(found[0] + len(wanted), is_end=True))
+            else:
+                places.append(norm.original(found[0], is_end=False))
+        return places[0], places[1]
+
+    def placed_elsewhere(self, selector: Selector, start: int, end: int) -> bool:
+        """The quote's own context still stands, but neither side of it next to this
+        candidate: the quote's place is known, and the candidate is a look-alike elsewhere."""
+        prefix_end, suffix_start = self._context_places(selector)
+        if prefix_end is None and suffix_start is None:
+            return False
+        body = self.text
+        after_prefix = prefix_end is not None and not body[prefix_end:start].strip()
+        before_suffix = suffix_start is not None and not body[end:suffix_start].strip()
+        return not (after_prefix or before_suffix)
+
+    def deleted(self, selector: Selector) -> bool:
+        """The quote's own prefix and suffix now meet: the passage between them was cut."""
+        prefix, suffix = normalise(selector.prefix)[-16:], normalise(selector.suffix)[:16]
+        if len(prefix.strip()) < 8 or len(suffix.strip()) < 8:
+            return False
+        body = self.normalised.text
+        return (prefix + suffix) in body or f"{prefix.rstrip()} {suffix.lstrip()}" in body
+
+
+def required_context(length: int, *, exact: bool) -> float:
+    """How much a candidate's context must agree for a quote of ``length`` characters.
+
+    A short quote is common (中国 is everywhere), so only near-perfect context will do; a long
+    quote is rare, so a weaker context (a paragraph inserted beside it) suffices. An
+    approximate match always needs its context."""
+    if length <= 8:
+        return 0.9
+    if length >= 64 and exact:
+        return 0.6
+    return 0.8
+
+
+def _choose(candidates: list[tuple[float, int, int]], old_start: int) -> tuple[int, int] | None:
+    """The best-scored candidate, if it stands out. Look-alikes that score the same (rows of
+    a table, repeated lines of code) leave the place in doubt, and a doubtful place is an
+    orphan: its context could not tell them apart, so neither can we."""
+    if not candidates:
+        return None
+    best = max(candidates)
+    rivals = [
+        c for c in candidates if c[0] >= best[0] - 0.02 and (c[2] <= best[1] or c[1] >= best[2])
+    ]
+    return None if rivals else (best[1], best[2])
+
+
+def _occurrences(haystack: str, needle: str) -> list[int]:
+    found = []
+    at = haystack.find(needle)
+    while at != -1 and len(found) < MAX_OCCURRENCES:
+        found.append(at)
+        at = haystack.find(needle, at + 1)
+    return found
+
+
+def anchor(text: str | Text, selector: Selector) -> Anchor | None:
+    """Where ``selector``'s passage is in ``text`` now, or None (orphaned)."""
+    doc = text if isinstance(text, Text) else Text(text)
+    body = doc.text
+    exact = selector.exact
+    if not exact:
+        return None
+
+    start, end = selector.start, selector.end
+    if body[start:end] == exact and (
+        _perfect_context(body, selector, start, end)
+        or doc.trusted(selector, start, end, exact=True) is not None
+    ):
+        return Anchor(start, end, "position")
+
+    perfect, imperfect = _exact_candidates(doc, selector)
+    if perfect:
+        return Anchor(*perfect, "quote")
+    if doc.deleted(selector):
+        return None
+    # Its own context around a near copy beats an exact copy elsewhere in weaker context.
+    found = _between_context(doc, selector)
+    if found:
+        return Anchor(*found, "context")
+    if imperfect:
+        return Anchor(*imperfect, "quote")
+
+    found = _normalised_candidates(doc, selector)
+    if found:
+        return Anchor(*found, "normalised")
+
+    found = _fuzzy_candidates(doc, selector)
+    if found:
+        return Anchor(*found, "fuzzy")
+    return None
+
+
+def _perfect_context(body: str, selector: Selector, start: int, end: int) -> bool:
+    prefix, suffix = selector.prefix, selector.suffix
+    return (
+        body[max(0, start - len(prefix)) : start] == prefix
+        and body[end : end + len(suffix)] == suffix
+    )
+
+
+def _exact_candidates(doc: Text, selector: Selector):
+    """(an occurrence with its whole context intact, the best other trusted occurrence)."""
+    length = len(selector.exact)
+    candidates = []
+    # Nearest first: the first one with its whole context intact is the answer.
+    for at in sorted(
+        _occurrences(doc.text, selector.exact), key=lambda at: abs(at - selector.start)
+    ):
+        if _perfect_context(doc.text, selector, at, at + length):
+            return (at, at + length), None
+        score = doc.trusted(selector, at, at + length, exact=True)
+        if score is not None:
+            candidates.append((score, at, at + length))
+    return None, _choose(candidates, selector.start)
+
+
+def _normalised_candidates(doc: Text, selector: Selector) -> tuple[int, int] | None:
+    quote = normalise(selector.exact)
+    if not quote.strip():
+        return None
+    norm = doc.normalised
+    candidates = []
+    for at in _occurrences(norm.text, quote):
+        start = norm.original(at, is_end=False)
+        end = norm.original(at + len(quote), is_end=True)
+        score = doc.trusted(selector, start, end, exact=True)
+        if score is not None:
+            candidates.append((score, start, end))
+    return _choose(candidates, selector.start)
+
+
+def _alphabet(quote: str) -> dict[str, str]:
+    """Map the quote's characters onto edlib's 256-symbol alphabet. A quote with more than
+    255 distinct characters shares symbols between some of them; that can only make a match
+    look better, and every match is checked on the real characters afterwards."""
+    symbols = {}
+    for char in quote:
+        if char not in symbols:
+            symbols[char] = chr(1 + len(symbols) % 255)
+    return symbols
+
+
+def _fuzzy_candidates(doc: Text, selector: Selector) -> tuple[int, int] | None:
+    quote = normalise(selector.exact)
+    budget = error_budget(len(quote))
+    if budget == 0:
+        return None
+    norm = doc.normalised
+    symbols = _alphabet(quote)
+    # Every character absent from the quote becomes one symbol (\0): edlib needs a small
+    # alphabet, and for matching the quote those characters are all alike.
+    others = re.compile("[^" + "".join(re.escape(c) for c in symbols) + "]")
+    table = {ord(c): s for c, s in symbols.items()}
+    target = others.sub("\0", norm.text).translate(table).encode("latin-1")
+    pattern = quote.translate(table).encode("latin-1")
+    result = edlib.align(pattern, target, mode="HW", task="locations", k=budget)
+    if result["editDistance"] < 0:
+        return None
+    candidates = []
+    seen = set()
+    for norm_start, norm_last in result["locations"][:MAX_OCCURRENCES]:
+        if norm_start is None:
+            continue
+        start = norm.original(norm_start, is_end=False)
+        end = norm.original(norm_last + 1, is_end=True)
+        if (start, end) in seen:
+            continue
+        seen.add((start, end))
+        # The real distance, on real characters (the symbols may have merged some).
+        if Levenshtein.distance(quote, normalise(doc.text[start:end])) > budget:
+            continue
+        score = doc.trusted(selector, start, end, exact=False)
+        if score is not None:
+            candidates.append((score, start, end))
+    return _choose(candidates, selector.start)
+
+
+def _between_context(doc: Text, selector: Selector) -> tuple[int, int] | None:
+    """The quote's prefix and suffix, intact, around a passage of about its length that
+    differs from it by one edit: the same place, with a typo fixed inside the quote."""
+    # The whole context, not a part: near-identical lines (lists, tables) share parts of it.
+    prefix, suffix = normalise(selector.prefix).lstrip(), normalise(selector.suffix).rstrip()
+    quote = normalise(selector.exact)
+    if len(prefix.strip()) < 8 or len(suffix.strip()) < 8:
+        return None
+    norm = doc.normalised
+    body = norm.text
+    length = len(quote)
+    candidates = []
+    for at in _occurrences(body, prefix):
+        start = at + len(prefix)
+        for size in (length, length - 1, length + 1):
+            if size < 1 or body[start + size : start + size + len(suffix)] != suffix:
+                continue
+            if Levenshtein.distance(quote, body[start : start + size]) <= 1:
+                candidates.append(
+                    (
+                        1.0,
+                        norm.original(start, is_end=False),
+                        norm.original(start + size, is_end=True),
+                    )
+                )
+    return _choose(candidates, selector.start)
+
+
+def anchor_all(text: str, selectors: Iterable[Selector]) -> list[Anchor | None]:
+    """Anchor many selectors in one text, normalising it at most once."""
+    doc = Text(text)
+    return [anchor(doc, selector) for selector in selectors]

@@ -1,0 +1,209 @@
+"""The annotations API: JSON in W3C Web Annotation shapes (annotations.jsonld).
+
+Session auth (with CSRF) for the reader's scripts, personal tokens (``Authorization: Bearer``)
+for everything else. Another user's private annotation is a 404 whatever the method; a
+shared one can be read, not written (403). Writes honour ``If-Match`` (412 when stale).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.views.decorators.csrf import csrf_exempt
+
+from annotations import services
+from annotations.jsonld import CONTEXT, annotation_to_jsonld, parse
+from annotations.models import Annotation, ApiToken, Kind, State
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def error(status: int, message: str, errors: list[dict] | None = None) -> JsonResponse:
+    data = {"error": message}
+    if errors:
+        data["errors"] = errors
+    return JsonResponse(data, status=status)
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason  # the reason, instead of Django's HTML page
+
+
+def api_view(methods: tuple[str, ...]):
+    """Authenticate (token or session), check the method and, for session writes, CSRF."""
+
+    def decorate(view):
+        @csrf_exempt  # checked below, for session auth only: a token is not ambient
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error(405, f"{request.method} is not allowed here")
+                response["Allow"] = ", ".join(methods)
+                return response
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                user = ApiToken.objects.user_for(header.removeprefix("Bearer ").strip())
+                if user is None:
+                    return error(401, "invalid or revoked token")
+                request.user = user
+            elif not request.user.is_authenticated:
+                response = error(401, "sign in or send a token (Authorization: Bearer …)")
+                response["WWW-Authenticate"] = 'Bearer realm="pizhu"'
+                return response
+            elif request.method not in SAFE_METHODS:
+                reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
+                if reason:
+                    return error(403, f"CSRF check failed: {reason}")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _body(request):
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise services.Invalid([{"field": "", "message": f"the body is not JSON: {exc}"}]) from exc
+
+
+def _expected_version(request, annotation: Annotation) -> int | HttpResponse | None:
+    """The version named by If-Match, None without one, or a 412 response."""
+    wanted = request.headers.get("If-Match")
+    if wanted is None or wanted.strip() == "*":
+        return None
+    if annotation.etag not in [tag.strip().removeprefix("W/") for tag in wanted.split(",")]:
+        response = error(412, "the annotation changed since you loaded it; reload and retry")
+        response["ETag"] = annotation.etag
+        return response
+    return annotation.version
+
+
+def _one(request, annotation: Annotation, status: int = 200) -> JsonResponse:
+    data = annotation_to_jsonld(annotation, base_url=_base_url(request))
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["ETag"] = annotation.etag
+    response["Content-Type"] = "application/ld+json; charset=utf-8"
+    return response
+
+
+def _base_url(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _get_visible(request, pk) -> Annotation | None:
+    """The annotation if this user may see it, else None (a 404: its existence is private)."""
+    return Annotation.objects.visible_to(request.user).for_api().filter(pk=pk).first()
+
+
+def _filtered(request):
+    annotations = Annotation.objects.visible_to(request.user).for_api()
+    params = request.GET
+    errors = []
+    if post := params.get("post"):
+        if not post.isdigit():
+            errors.append({"field": "post", "message": "must be a post id"})
+        annotations = annotations.filter(post_id=int(post) if post.isdigit() else 0)
+    if kind := params.get("kind"):
+        if kind not in Kind.values:
+            errors.append({"field": "kind", "message": f"must be one of {', '.join(Kind.values)}"})
+        annotations = annotations.filter(kind=kind)
+    if state := params.get("state"):
+        if state not in State.values:
+            errors.append({"field": "state", "message": "must be anchored or orphaned"})
+        annotations = annotations.filter(state=state)
+    if tag := params.get("tag"):
+        annotations = annotations.filter(tags__name__iexact=tag)
+    if text := params.get("text", "").strip():
+        annotations = annotations.filter(Q(exact__icontains=text) | Q(body__icontains=text))
+    if params.get("mine") == "1":
+        annotations = annotations.filter(user=request.user)
+    if errors:
+        raise services.Invalid(errors)
+    return annotations.in_reading_order()
+
+
+@api_view(("GET", "POST"))
+def annotations(request):
+    try:
+        if request.method == "POST":
+            changes = parse(_body(request), partial=False)
+            if changes.errors:
+                raise services.Invalid(changes.errors)
+            annotation = services.create(request.user, changes.values, host=request.get_host())
+            annotation = _get_visible(request, annotation.pk)
+            response = _one(request, annotation, status=201)
+            response["Location"] = f"/api/annotations/{annotation.pk}"
+            return response
+        annotations = _filtered(request)
+    except services.Invalid as invalid:
+        return error(400, "invalid annotation", invalid.errors)
+    page = Paginator(annotations, settings.PIZHU_API_PAGE_SIZE).get_page(request.GET.get("page"))
+    base = _base_url(request)
+    data = {
+        "@context": CONTEXT,
+        "type": "AnnotationPage",
+        "partOf": {"type": "AnnotationCollection", "total": page.paginator.count},
+        "startIndex": page.start_index() - 1 if page.paginator.count else 0,
+        "items": [annotation_to_jsonld(a, base_url=base) for a in page.object_list],
+    }
+    if page.has_next():
+        query = request.GET.copy()
+        query["page"] = page.next_page_number()
+        data["next"] = f"{base}{request.path}?{query.urlencode()}"
+    get_token(request)  # the reader's scripts take their CSRF token from the cookie this sets
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+@api_view(("GET", "PUT", "PATCH", "DELETE"))
+def annotation(request, pk: int):
+    annotation = _get_visible(request, pk)
+    if annotation is None:
+        return error(404, "no such annotation")
+    if request.method == "GET":
+        if request.headers.get("If-None-Match") == annotation.etag:
+            response = HttpResponse(status=304)
+            response["ETag"] = annotation.etag
+            return response
+        return _one(request, annotation)
+    if annotation.user_id != request.user.pk:
+        return error(403, "only its author can change an annotation")
+    expected = _expected_version(request, annotation)
+    if isinstance(expected, HttpResponse):
+        return expected
+    try:
+        if request.method == "DELETE":
+            services.delete(annotation, expected_version=expected)
+            response = HttpResponse(status=204)
+            response["ETag"] = annotation.etag
+            return response
+        changes = parse(_body(request), partial=request.method == "PATCH")
+        if changes.errors:
+            raise services.Invalid(changes.errors)
+        services.update(
+            annotation, changes.values, expected_version=expected, host=request.get_host()
+        )
+    except services.Invalid as invalid:
+        return error(400, "invalid annotation", invalid.errors)
+    except services.Conflict:
+        return error(412, "the annotation changed since you loaded it; reload and retry")
+    return _one(request, _get_visible(request, pk))
+
+
+@api_view(("POST",))
+def restore(request, pk: int):
+    """Undo a delete."""
+    annotation = Annotation.objects.owned_by(request.user).filter(pk=pk).first()
+    if annotation is None:
+        return error(404, "no such annotation")
+    if annotation.deleted_at is not None:
+        services.restore(annotation)
+    return _one(request, _get_visible(request, pk))

@@ -1,0 +1,112 @@
+"""Personas and posts for the annotations tests: an owner, another user, anonymous."""
+
+import pytest
+from django.test import Client
+
+from annotations import services
+from annotations.models import ApiToken
+from archive.importer import import_paths
+from archive.models import Post
+
+BODY = (
+    "<div><p>第一段说了一些话，和经济无关。</p>"
+    "<p>第二段讲<b>中国的经济</b>，中国的经济增长放缓了很多，专家说这是结构性的问题。</p>"
+    "<p>The third paragraph is in English and quotes a minister.</p></div>"
+)
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("owner", "owner@example.org", "owner-password-1")
+
+
+@pytest.fixture
+def other(django_user_model):
+    return django_user_model.objects.create_user("other", "other@example.org", "other-password-1")
+
+
+@pytest.fixture
+def owner_client(owner):
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_client(other):
+    client = Client()
+    client.force_login(other)
+    return client
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()
+
+
+@pytest.fixture
+def token_key(owner):
+    _, key = ApiToken.issue(owner, "script")
+    return key
+
+
+@pytest.fixture
+def post(archive_dir):
+    archive_dir.write(body=BODY, url="https://example.org/economy")
+    import_paths([archive_dir])
+    return Post.objects.get(url="https://example.org/economy")
+
+
+def selection(post, quote, occurrence=0):
+    start = -1
+    for _ in range(occurrence + 1):
+        start = post.text.index(quote, start + 1)
+    return {"post": post.pk, "exact": quote, "start": start, "end": start + len(quote)}
+
+
+def payload(
+    post,
+    quote,
+    *,
+    kind="highlight",
+    colour="yellow",
+    body=None,
+    language=None,
+    tags=(),
+    shared=None,
+):
+    """A W3C annotation as the reader's script sends it."""
+    where = selection(post, quote)
+    data = {
+        "type": "Annotation",
+        "target": {
+            "source": post.url,
+            "selector": [
+                {"type": "TextQuoteSelector", "exact": where["exact"]},
+                {"type": "TextPositionSelector", "start": where["start"], "end": where["end"]},
+            ],
+        },
+        "pizhu": {"kind": kind, "colour": colour},
+    }
+    if shared is not None:
+        data["pizhu"]["shared"] = shared
+    bodies = []
+    if body is not None:
+        note = {"type": "TextualBody", "value": body, "purpose": "commenting"}
+        if language:
+            note["language"] = language
+        bodies.append(note)
+    bodies += [{"type": "TextualBody", "purpose": "tagging", "value": tag} for tag in tags]
+    if bodies or body is not None:
+        data["body"] = bodies
+    return data
+
+
+@pytest.fixture
+def make_annotation(post):
+    def make(user, quote="增长放缓", **fields):
+        values = {**selection(post, quote), "kind": "highlight", "colour": "yellow"}
+        values.update(fields)
+        return services.create(user, values)
+
+    return make

@@ -1,0 +1,106 @@
+"""Accounts: sign-up (and closing it), sign-in, password change and reset, API tokens."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.management import CommandError, call_command
+
+from annotations.models import ApiToken
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_up_creates_the_account_and_signs_in(anonymous_client):
+    response = anonymous_client.post(
+        "/accounts/signup/",
+        {
+            "username": "reader",
+            "email": "",
+            "password1": "a-long-passphrase",
+            "password2": "a-long-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert anonymous_client.get("/accounts/").status_code == 200
+    assert get_user_model().objects.filter(username="reader").exists()
+
+
+def test_sign_up_shows_errors_by_field(anonymous_client):
+    response = anonymous_client.post(
+        "/accounts/signup/", {"username": "", "password1": "x", "password2": "y"}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) >= {"username", "password2"}
+
+
+def test_sign_up_can_be_closed(anonymous_client, settings):
+    settings.PIZHU_SIGNUP_OPEN = False
+    assert anonymous_client.get("/accounts/signup/").status_code == 404
+    assert "/accounts/signup/" not in anonymous_client.get("/accounts/login/").content.decode()
+
+
+def test_sign_in_and_out(anonymous_client, owner):
+    response = anonymous_client.post(
+        "/accounts/login/", {"username": "owner", "password": "owner-password-1"}
+    )
+    assert response.status_code == 302
+    assert "owner" in anonymous_client.get("/").content.decode()
+    anonymous_client.post("/accounts/logout/")
+    assert anonymous_client.get("/accounts/").status_code == 302  # to the sign-in page
+
+
+def test_password_change(owner_client, owner):
+    response = owner_client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": "owner-password-1",
+            "new_password1": "brand-new-pass-2",
+            "new_password2": "brand-new-pass-2",
+        },
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("brand-new-pass-2")
+
+
+def test_password_reset_mails_a_link_that_works(anonymous_client, owner):
+    anonymous_client.post("/accounts/password_reset/", {"email": "owner@example.org"})
+    assert len(mail.outbox) == 1
+    link = re.search(r"/accounts/reset/\S+/", mail.outbox[0].body).group(0)
+    form_page = anonymous_client.get(link, follow=True)
+    response = anonymous_client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "reset-pass-phrase-3", "new_password2": "reset-pass-phrase-3"},
+    )
+    assert response.status_code == 302
+    owner.refresh_from_db()
+    assert owner.check_password("reset-pass-phrase-3")
+
+
+def test_a_token_is_shown_once_and_stored_only_as_a_digest(owner_client, owner):
+    response = owner_client.post("/accounts/", {"name": "my script"})
+    key = response.context["new_key"]
+    assert key.startswith("pz_") and key in response.content.decode()
+    token = ApiToken.objects.get()
+    assert token.digest == ApiToken.digest_of(key) and key not in (token.digest, token.hint)
+    assert key not in owner_client.get("/accounts/").content.decode()
+
+
+def test_only_the_owner_can_revoke_a_token(owner_client, other_client, owner):
+    token, _ = ApiToken.issue(owner, "script")
+    assert other_client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
+    assert ApiToken.objects.count() == 1
+    assert owner_client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
+    assert ApiToken.objects.count() == 0
+
+
+def test_the_demo_account_is_only_made_with_debug_on(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("create_demo_user")
+    settings.DEBUG = True
+    call_command("create_demo_user")
+    assert get_user_model().objects.get(username="demo").check_password("pizhu-demo")

@@ -1,0 +1,50 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from annotations import accounts, api
+
+# django.contrib.auth's views reverse their own names without a namespace, so neither do these.
+account_urls = [
+    path("signup/", accounts.signup, name="signup"),
+    path("", accounts.account, name="account"),
+    path("tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke_token"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/form.html",
+            extra_context={"title": "登录 Sign in", "submit": "登录 Sign in", "login": True},
+        ),
+        name="login",
+    ),
+    path(
+        "password_change/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="registration/form.html",
+            extra_context={"title": "修改密码 Change password", "submit": "保存 Save"},
+        ),
+        name="password_change",
+    ),
+    path(
+        "password_reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/form.html",
+            extra_context={"title": "重设密码 Reset password", "submit": "发送邮件 Send mail"},
+        ),
+        name="password_reset",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/form.html",
+            extra_context={"title": "设置新密码 New password", "submit": "保存 Save"},
+        ),
+        name="password_reset_confirm",
+    ),
+    path("", include("django.contrib.auth.urls")),  # logout and the "done" pages
+]
+
+api_urls = [
+    path("annotations/", api.annotations, name="api_annotations"),
+    path("annotations/<int:pk>", api.annotation, name="api_annotation"),
+    path("annotations/<int:pk>/restore", api.restore, name="api_annotation_restore"),
+]
