@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from annotations import services
 from annotations.jsonld import CONTEXT, annotation_to_jsonld, parse
-from annotations.models import Annotation, ApiToken, Kind, State
+from annotations.models import Annotation, ApiToken, Kind, State, with_tag_names
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -101,7 +101,8 @@ def _base_url(request) -> str:
 
 def _get_visible(request, pk) -> Annotation | None:
     """The annotation if this user may see it, else None (a 404: its existence is private)."""
-    return Annotation.objects.visible_to(request.user).for_api().filter(pk=pk).first()
+    found = with_tag_names(Annotation.objects.visible_to(request.user).for_api().filter(pk=pk))
+    return found[0] if found else None
 
 
 def _filtered(request):
@@ -139,7 +140,6 @@ def annotations(request):
             if changes.errors:
                 raise services.Invalid(changes.errors)
             annotation = services.create(request.user, changes.values, host=request.get_host())
-            annotation = _get_visible(request, annotation.pk)
             response = _one(request, annotation, status=201)
             response["Location"] = f"/api/annotations/{annotation.pk}"
             return response
@@ -153,7 +153,7 @@ def annotations(request):
         "type": "AnnotationPage",
         "partOf": {"type": "AnnotationCollection", "total": page.paginator.count},
         "startIndex": page.start_index() - 1 if page.paginator.count else 0,
-        "items": [annotation_to_jsonld(a, base_url=base) for a in page.object_list],
+        "items": [annotation_to_jsonld(a, base_url=base) for a in with_tag_names(page.object_list)],
     }
     if page.has_next():
         query = request.GET.copy()
@@ -195,7 +195,7 @@ def annotation(request, pk: int):
         return error(400, "invalid annotation", invalid.errors)
     except services.Conflict:
         return error(412, "the annotation changed since you loaded it; reload and retry")
-    return _one(request, _get_visible(request, pk))
+    return _one(request, annotation)
 
 
 @api_view(("POST",))

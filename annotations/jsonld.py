@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 
 from annotations.models import Annotation, Colour, Kind
 
@@ -40,9 +41,12 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
         if annotation.language:
             body["language"] = annotation.language
         bodies.append(body)
+    # A write knows the tags it just set (``tag_names``); a read prefetches them.
+    names = getattr(annotation, "tag_names", None)
+    if names is None:
+        names = [tag.name for tag in annotation.tags.all()]
     bodies += [
-        {"type": "TextualBody", "purpose": "tagging", "value": tag.name}
-        for tag in sorted(annotation.tags.all(), key=lambda tag: tag.name)
+        {"type": "TextualBody", "purpose": "tagging", "value": name} for name in sorted(names)
     ]
     data = {
         "@context": CONTEXT,
@@ -66,7 +70,7 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
         },
         "pizhu": {
             "post": annotation.post_id,
-            "reader": f"{base_url}{annotation.get_absolute_url()}",
+            "reader": f"{base_url}{_reader_url(annotation.post_id)}#annotation-{annotation.pk}",
             "kind": annotation.kind,
             "colour": annotation.colour,
             "colourName": annotation.get_colour_display(),
@@ -224,6 +228,11 @@ def _parse_body(bodies, changes: Changes) -> None:
     if len(cleaned_tags) > settings.PIZHU_MAX_TAGS:
         changes.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
     changes.values.update(body=text, language=language, tags=cleaned_tags)
+
+
+@lru_cache(maxsize=4096)
+def _reader_url(post_id: int) -> str:
+    return reverse("archive:post_detail", args=[post_id])
 
 
 def post_id_from_reader_url(url: str, host: str) -> int | None:

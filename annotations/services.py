@@ -77,6 +77,7 @@ def create(user, values: dict, *, host: str = "") -> Annotation:
     annotation.save()
     if values.get("tags"):
         annotation.tags.set(values["tags"])
+    annotation.tag_names = list(values.get("tags", []))
     return annotation
 
 
@@ -101,6 +102,7 @@ def update(
     _save_if_version(annotation, expected_version)
     if "tags" in values:
         annotation.tags.set(values["tags"])
+        annotation.tag_names = list(values["tags"])
     return annotation
 
 

@@ -127,7 +127,10 @@ STORAGES = {
 
 # Security. Safe by default; the TLS-terminating proxy case is explained in the README.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin: nothing leaves for other sites (every article link and image also carries its
+# own no-referrer), while our own forms keep a real Origin header, which Django's CSRF check
+# needs (under no-referrer, browsers send "Origin: null" and every sign-in would fail).
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # The reader's scripts send the CSRF token from this cookie (pages are cached, so the token

@@ -213,7 +213,7 @@ def test_pages_send_a_strict_content_security_policy(client, posts):
         assert policy["frame-ancestors"] == "'none'"
         assert policy["object-src"] == "'none'"
         assert "unsafe-inline" not in response["Content-Security-Policy"]
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Content-Type-Options"] == "nosniff"
 
 

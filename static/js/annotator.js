@@ -19,7 +19,7 @@ const COLOURS = [
   ["purple", "紫 Purple"],
 ];
 const KIND_NAMES = { highlight: "划线 Highlight", note: "笔记 Note", translation: "翻译 Translation" };
-const BLOCKS = "p, li, blockquote, h1, h2, h3, h4, h5, h6, pre, figure, table, dl, div";
+const BLOCKS = "p, li, blockquote, h1, h2, h3, h4, h5, h6, pre, figure, dd, dt";
 const phone = matchMedia("(max-width: 63.99rem)");
 
 const annotations = new Map(); // id → annotation fields (api.fromJsonLd) + marks
@@ -87,12 +87,11 @@ function card(annotation) {
   return node;
 }
 
+// The block a card goes after: the passage's paragraph (or list item, heading...), but a
+// whole table, never a row or cell.
 function blockAfter(mark) {
-  let block = mark.closest(BLOCKS);
-  if (!block || !body.contains(block) || block === body) return null;
-  // The outermost block inside the body, so a card never lands inside a table row.
-  while (block.parentElement !== body && body.contains(block.parentElement)) block = block.parentElement;
-  return block;
+  const block = mark.closest("table") || mark.closest(BLOCKS) || mark.closest("div");
+  return block && block !== body && body.contains(block) ? block : null;
 }
 
 function layout() {
@@ -367,10 +366,13 @@ editor.addEventListener("submit", async (event) => {
     }
     lastColour = fields.colour;
     add(fromJsonLd(saved));
-    editor.hidden = true;
-    editing = null;
+    if (editing === target) {  // the reader may have moved on to another passage meanwhile
+      editor.hidden = true;
+      editing = null;
+    }
     layout();
   } catch (error) {
+    if (editing !== target) return toast(error.message);
     editor.querySelector(".pz-error").textContent =
       error instanceof ApiError && error.status === 412
         ? "这条批注已在别处修改，请刷新页面。It was changed elsewhere (another tab?): reload to see it."
