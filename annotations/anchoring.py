@@ -259,12 +259,14 @@ class Text:
         best, worst = max(scores), min(scores)
         score = 0.7 * best + 0.3 * worst
         if len(normalise(selector.exact)) <= 8:
-            # A short quote is everywhere: it needs both sides, and the characters right
-            # next to it (Com|pl|ex is not Sim|pl|e). A paragraph inserted right beside it
-            # may orphan it; attaching it to a look-alike line would be worse.
-            if want_before[-16:] == before[-16:] and want_after[:16] == after[:16]:
+            # A short quote is everywhere (中国, the, .com): it needs both sides of its
+            # context, the characters right next to it above all (Com|pl|ex is not
+            # Sim|pl|e; Princi|ples| Part 1 is not Part 2). A paragraph inserted right
+            # beside it may orphan it; attaching it to a look-alike line would be worse.
+            near = want_before[-16:] == before[-16:] and want_after[:16] == after[:16]
+            if near and worst >= 0.6:
                 return max(score, 0.9)
-            if worst < 0.8 or want_before[-4:] != before[-4:] or want_after[:4] != after[:4]:
+            if worst < 0.95 or want_before[-8:] != before[-8:] or want_after[:8] != after[:8]:
                 return min(score, 0.85)
         return score
 

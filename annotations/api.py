@@ -12,7 +12,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.views.decorators.csrf import csrf_exempt
@@ -124,7 +123,7 @@ def _filtered(request):
     if tag := params.get("tag"):
         annotations = annotations.filter(tags__name__iexact=tag)
     if text := params.get("text", "").strip():
-        annotations = annotations.filter(Q(exact__icontains=text) | Q(body__icontains=text))
+        annotations = annotations.matching(text)
     if params.get("mine") == "1":
         annotations = annotations.filter(user=request.user)
     if errors:

@@ -70,12 +70,38 @@ class AnnotationQuerySet(models.QuerySet):
     def in_reading_order(self):
         return self.order_by("post_id", "start", "end", "id")
 
+    def matching(self, text: str):
+        """Every word of ``text`` in the quote, note or tags; Chinese matches as substrings,
+        in either script (annotations.models.Annotation.search_text)."""
+        from archive.search import fold
+
+        annotations = self
+        for word in fold(text).split():
+            annotations = annotations.filter(search_text__contains=word)
+        return annotations
+
 
 _ANNOTATION_FIELDS = (
-    "user", "post", "kind", "colour", "body", "body_html", "language", "exact", "prefix",
-    "suffix", "start", "end", "state", "anchored_by", "shared", "created_at", "modified_at",
-    "deleted_at", "version",
-)  # fmt: skip
+    "user",
+    "post",
+    "kind",
+    "colour",
+    "body",
+    "body_html",
+    "language",
+    "exact",
+    "prefix",
+    "suffix",
+    "start",
+    "end",
+    "state",
+    "anchored_by",
+    "shared",
+    "created_at",
+    "modified_at",
+    "deleted_at",
+    "version",
+)  # fmt: skip (search_text stays behind: only searches read it)
 
 
 class Annotation(models.Model):
@@ -101,6 +127,9 @@ class Annotation(models.Model):
     anchored_by = models.CharField(max_length=12, blank=True, help_text="How it was last found.")
 
     shared = models.BooleanField(default=False, help_text="Visible to every signed-in user.")
+    # Quote, note and tags folded (simplified, half-width, lower case: archive.search.fold),
+    # so the notebook's search finds 經濟 with 经济 and Growth with growth.
+    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     modified_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -129,6 +158,11 @@ class Annotation(models.Model):
     @property
     def selector(self) -> Selector:
         return Selector(self.exact, self.prefix, self.suffix, self.start, self.end)
+
+    def refresh_search_text(self, tag_names: list[str]) -> None:
+        from archive.search import fold
+
+        self.search_text = fold("\n".join([self.exact, self.body, " ".join(tag_names)]))
 
     def set_selector(self, selector: Selector) -> None:
         self.exact, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix

@@ -74,6 +74,7 @@ def create(user, values: dict, *, host: str = "") -> Annotation:
     annotation = Annotation(user=user, post=post, state=State.ANCHORED, anchored_by="selection")
     annotation.set_selector(_selector(post, values))
     _apply(annotation, values)
+    annotation.refresh_search_text(values.get("tags", []))
     annotation.save()
     if values.get("tags"):
         annotation.tags.set(values["tags"])
@@ -99,11 +100,18 @@ def update(
             annotation.set_selector(_selector(post, values))
             annotation.state, annotation.anchored_by = State.ANCHORED, "selection"
     _apply(annotation, values)
+    tag_names = values["tags"] if "tags" in values else _tag_names(annotation)
+    annotation.refresh_search_text(tag_names)
     _save_if_version(annotation, expected_version)
     if "tags" in values:
         annotation.tags.set(values["tags"])
         annotation.tag_names = list(values["tags"])
     return annotation
+
+
+def _tag_names(annotation: Annotation) -> list[str]:
+    names = getattr(annotation, "tag_names", None)
+    return names if names is not None else [tag.name for tag in annotation.tags.all()]
 
 
 def _save_if_version(annotation: Annotation, expected_version: int | None, **extra) -> None:
@@ -115,6 +123,7 @@ def _save_if_version(annotation: Annotation, expected_version: int | None, **ext
         for name in (
             "kind", "colour", "body", "body_html", "language", "exact", "prefix", "suffix",
             "start", "end", "state", "anchored_by", "shared", "modified_at", "deleted_at",
+            "search_text",
         )
     }  # fmt: skip
     written = Annotation.objects.filter(pk=annotation.pk, version=version).update(
@@ -166,14 +175,27 @@ def reanchor_posts(post_ids) -> dict[str, int]:
                     continue
                 selector = anchoring.describe(post.text, found.start, found.end)
                 if selector != annotation.selector or annotation.state != State.ANCHORED:
+                    exact_changed = selector.exact != annotation.exact
                     annotation.set_selector(selector)
+                    if exact_changed:
+                        annotation.refresh_search_text(_tag_names(annotation))
                     annotation.state, annotation.anchored_by = State.ANCHORED, found.method
                     changed.append(annotation)
             for annotation in changed:
                 annotation.version += 1
             Annotation.objects.bulk_update(
                 changed,
-                ["exact", "prefix", "suffix", "start", "end", "state", "anchored_by", "version"],
+                [
+                    "exact",
+                    "prefix",
+                    "suffix",
+                    "start",
+                    "end",
+                    "state",
+                    "anchored_by",
+                    "version",
+                    "search_text",
+                ],
                 batch_size=200,
             )
     return counts

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotations import accounts, api
+from annotations import accounts, api, views
 
 # django.contrib.auth's views reverse their own names without a namespace, so neither do these.
 account_urls = [
@@ -47,4 +47,9 @@ api_urls = [
     path("annotations/", api.annotations, name="api_annotations"),
     path("annotations/<int:pk>", api.annotation, name="api_annotation"),
     path("annotations/<int:pk>/restore", api.restore, name="api_annotation_restore"),
+]
+
+notebook_urls = [
+    path("", views.notebook, name="notebook"),
+    path("export.<str:fmt>", views.export_notes, name="export_notes"),
 ]

@@ -126,6 +126,38 @@ def text_content(body_html: str) -> str:
     return wrapper.text(deep=True, separator="", strip=False) if wrapper is not None else ""
 
 
+# fmt: off
+BLOCK_TAGS = frozenset({
+    "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "div", "figure",
+    "figcaption", "table", "tr", "dd", "dt", "ul", "ol", "dl", "section", "article", "header",
+    "footer", "aside", "hr", "br",
+})
+# fmt: on
+
+
+def block_starts(body_html: str) -> list[int]:
+    """Positions in ``text_content(body_html)`` where a new block (paragraph, list item,
+    heading, table row...) or a line break begins: where an excerpt of the text, such as an
+    annotation's quote, had its paragraph breaks."""
+    if not body_html:
+        return []
+    wrapper = LexborHTMLParser(f"<body><div>{body_html}</div>").css_first("body > div")
+    if wrapper is None:
+        return []
+    starts, position = [], 0
+    for node in wrapper.traverse(include_text=True):
+        if node.tag == "-text":
+            position += len(node.text_content or "")
+        elif (
+            node.tag in BLOCK_TAGS
+            and node is not wrapper
+            and position
+            and (not starts or starts[-1] != position)
+        ):
+            starts.append(position)
+    return starts
+
+
 def _nesting_bound(fragment: str, chunk: int = 4096) -> int:
     """How deep elements could nest, counted chunk by chunk at C speed: the depth before a
     chunk plus every start tag in it. Nearly every document stays far below SCAN_DEPTH and

@@ -174,6 +174,8 @@ PIZHU_MAX_NOTE_CHARS = env_int("PIZHU_MAX_NOTE_CHARS", 20000)
 PIZHU_MAX_TAGS = env_int("PIZHU_MAX_TAGS", 20)
 PIZHU_MAX_TAG_CHARS = env_int("PIZHU_MAX_TAG_CHARS", 50)
 PIZHU_API_PAGE_SIZE = 200
+# Where exports made from the command line link back to (pages use the request's host).
+PIZHU_BASE_URL = env_str("PIZHU_BASE_URL", "http://127.0.0.1:8000")
 # Remote images in articles: "load" (default; never with a referrer), "click" (a placeholder
 # loads its image when clicked), or "off" (a placeholder only: nothing leaves the machine).
 PIZHU_REMOTE_IMAGES = env_choice("PIZHU_REMOTE_IMAGES", ("load", "click", "off"), "load")

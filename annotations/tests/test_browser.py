@@ -1,5 +1,7 @@
 """The annotator in a real browser: Chromium through Playwright (see conftest.page)."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -394,3 +396,35 @@ def test_sign_up_annotate_reimport_and_find_every_note(page, archive_dir, post):
     )
     save_screenshot(page, "annotations-after-reimport")
     assert Annotation.objects.count() == 3
+
+
+def test_from_the_notebook_to_the_passage_and_a_downloaded_export(
+    signed_in, post, reader, tmp_path
+):
+    note = services.create(
+        reader, {**selection(post, "growth will recover"), "kind": "note", "body": "乐观的部长"}
+    )
+    services.create(reader, {**selection(post, "增长放缓")})
+    page = signed_in
+    page.goto("/")
+    page.get_by_role("link", name="笔记 Notes").click()  # one
+    entry = page.locator(f'[data-entry="{note.pk}"]')
+    expect(entry).to_contain_text("乐观的部长")
+    entry.get_by_role(
+        "link", name="在原文中查看 Show in the article: growth will recover"
+    ).click()  # two
+    expect(page).to_have_url(re.compile(rf"/posts/{post.pk}/#annotation-{note.pk}$"))
+    expect(marks(page, note)).to_have_class("pz-mark pz-flash")
+
+    page.go_back()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Markdown .zip").click()
+    download = download_info.value
+    assert download.suggested_filename == "pizhu-notes.zip"
+    path = tmp_path / "notes.zip"
+    download.save_as(path)
+    import zipfile
+
+    (name,) = zipfile.ZipFile(path).namelist()
+    text = zipfile.ZipFile(path).read(name).decode()
+    assert "> growth will recover" in text and "乐观的部长" in text and "> 增长放缓" in text

@@ -340,3 +340,13 @@ def test_hidden_elements_of_the_original_page_go():
 def test_text_keeps_leading_whitespace_like_the_browser():
     # A browser parsing the reader page keeps the whitespace before the first element.
     assert text_content("\n  <ul><li>x</li></ul>\n") == "\n  x\n"
+
+
+def test_block_starts_are_where_paragraphs_begin_in_the_text():
+    from archive.cleaning import block_starts, text_content
+
+    html = "<p>第一段。</p><p>第二段<b>粗</b>。</p><ul><li>一</li><li>二</li></ul><p>a<br>b</p>"
+    text = text_content(html)
+    starts = block_starts(html)
+    assert [text[at : at + 2] for at in starts] == ["第二", "一二", "二a", "ab", "b"]
+    assert block_starts("") == []

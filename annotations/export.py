@@ -1,0 +1,433 @@
+"""Notes out of Pizhu: Markdown (per post, zipped, combined, bilingual) and W3C JSON-LD,
+and the JSON-LD back in.
+
+The Markdown is made for Obsidian and Logseq: YAML front matter, the title as H1, then each
+annotation in reading order: the quote as a blockquote (paragraph breaks kept), the note as
+written, a translation labelled with its language, #tags, the colour's name, and a stable
+block id (``^pizhu-12``) with a link back to the passage. Whatever the title, quote or note
+holds cannot break that structure: front matter is written by PyYAML, quotes are escaped,
+and notes (Markdown already) are fenced off from what follows them.
+
+Everything here is a function of the notes alone, so the same notes give byte-identical
+files: ``exported`` is the time of the newest change among them, not the clock, and zip
+entries carry that time too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import yaml
+
+from annotations import anchoring, jsonld
+from annotations.models import Annotation, Colour, Kind, State, with_tag_names
+from archive.cleaning import block_starts
+from archive.models import Post
+
+COLOUR_NAMES = {colour.value: colour.label.split(" ", 1)[1] for colour in Colour}
+ORPHANS_HEADING = "## 未定位 Orphaned"
+
+
+@dataclass
+class PostNotes:
+    """One post and the annotations exported from it (in reading order)."""
+
+    post: Post
+    annotations: list[Annotation]
+
+    @property
+    def last_change(self) -> datetime:
+        return max(a.modified_at for a in self.annotations)
+
+
+def group_by_post(annotations: Iterable[Annotation]) -> list[PostNotes]:
+    """Annotations (with ``post`` loaded) grouped by post, posts in a stable order."""
+    groups: dict[int, PostNotes] = {}
+    for annotation in annotations:
+        groups.setdefault(annotation.post_id, PostNotes(annotation.post, [])).annotations.append(
+            annotation
+        )
+    for group in groups.values():
+        group.annotations.sort(key=lambda a: (a.state != State.ANCHORED, a.start, a.end, a.pk))
+    return sorted(
+        groups.values(),
+        key=lambda g: (g.post.published_at or datetime.min.replace(tzinfo=UTC), g.post.pk),
+    )
+
+
+def notes_for_export(user, annotations=None) -> list[PostNotes]:
+    """The user's own, live annotations (never anyone else's), ready to export."""
+    queryset = Annotation.objects.owned_by(user).alive() if annotations is None else annotations
+    queryset = queryset.filter(user=user, deleted_at__isnull=True).select_related(
+        "user", "post", "post__source"
+    )
+    annotations = with_tag_names(queryset.defer("post__raw_body", "post__raw_front_matter"))
+    posts = {}
+    for annotation in annotations:  # one Post object per post, shared by its annotations
+        annotation.post = posts.setdefault(annotation.post_id, annotation.post)
+    tags = _post_tags(list(posts))
+    for post in posts.values():
+        post.tag_names = tags.get(post.pk, [])
+    return group_by_post(annotations)
+
+
+def _post_tags(post_ids: list[int]) -> dict[int, list[str]]:
+    from archive.models import TaggedPost
+
+    found: dict[int, list[str]] = {}
+    rows = TaggedPost.objects.filter(content_object_id__in=post_ids).values_list(
+        "content_object_id", "tag__name"
+    )
+    for pk, name in rows:
+        found.setdefault(pk, []).append(name)
+    return found
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+# Characters with a meaning somewhere in CommonMark, Obsidian or Logseq inline syntax:
+# emphasis, code, links and wiki links, HTML, tables, tags, math, highlights, comments,
+# block references. Escaped with a backslash wherever they occur in quoted text.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|#$~=%^&{}])")
+# Line starts that would become a list, a heading, a quote, a rule or a setext underline.
+_LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)([.)]))")
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, marker, number, delimiter = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{number}\\{delimiter}"
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Markdown text: every line renders as itself."""
+    lines = []
+    for line in text.split("\n"):
+        line = _INLINE_SPECIAL.sub(r"\\\1", line)
+        line = _LINE_START.sub(_escape_line_start, line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _clean_lines(text: str) -> list[str]:
+    """Lines with trailing spaces and layout indentation removed (scraped text is full of
+    them, and four leading spaces would make a code block)."""
+    return [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
+
+
+def quote_paragraphs(post: Post, annotation: Annotation) -> list[str]:
+    """The quote split where the article's paragraphs break, each one on one line."""
+    breaks = [
+        b - annotation.start for b in _block_starts(post) if annotation.start < b < annotation.end
+    ]
+    pieces, last = [], 0
+    for at in [*breaks, len(annotation.exact)]:
+        pieces.append(annotation.exact[last:at])
+        last = at
+    paragraphs = []
+    for piece in pieces:
+        for line in _clean_lines(piece):
+            if line:
+                paragraphs.append(line)
+    return paragraphs or [annotation.exact.strip()]
+
+
+def _block_starts(post: Post) -> list[int]:
+    cached = getattr(post, "_block_starts", None)
+    if cached is None:
+        cached = post._block_starts = block_starts(post.body_html)
+    return cached
+
+
+def blockquote(paragraphs: list[str]) -> str:
+    return "\n>\n".join(f"> {escape_markdown(p)}" for p in paragraphs)
+
+
+def tag_name(tag: str) -> str:
+    """A tag as Obsidian and Logseq read ``#tag``: no spaces or punctuation, not only digits."""
+    name = re.sub(r"[\s]+", "_", tag.strip())
+    name = "".join(c for c in name if c in "_-/" or unicodedata.category(c)[0] in "LNM")
+    if not name or name.isdigit():
+        name = f"tag_{name}"
+    return name
+
+
+def safe_filename(title: str, post_id: int, published: datetime | None) -> str:
+    """``2024-01-02-标题-12.md``: no path separators or reserved characters, bounded length,
+    unique by the post id."""
+    name = unicodedata.normalize("NFC", title)
+    name = re.sub(r'[\\/:*?"<>|#^\[\]\x00-\x1f\x7f]+', " ", name)
+    name = re.sub(r"\s+", "-", name.strip()).strip(".-") or "post"
+    name = name[:80].rstrip(".-")
+    date = published.strftime("%Y-%m-%d-") if published else ""
+    return f"{date}{name}-{post_id}.md"
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def front_matter(group: PostNotes) -> str:
+    post = group.post
+    data = {
+        "title": post.title,
+        "author": post.author or None,
+        "source": post.source.name,
+        "url": post.url,
+        "published": post.published_at.astimezone(UTC).isoformat() if post.published_at else None,
+        "exported": group.last_change.astimezone(UTC).isoformat(),
+        "tags": sorted(getattr(post, "tag_names", [])),
+    }
+    data = {key: value for key, value in data.items() if value not in (None, [])}
+    dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
+    return f"---\n{dumped}---\n"
+
+
+def annotation_markdown(group: PostNotes, annotation: Annotation, *, base_url: str) -> str:
+    parts = [blockquote(quote_paragraphs(group.post, annotation))]
+    note = annotation.body.strip("\n")
+    if note and annotation.kind == Kind.TRANSLATION:
+        label = f"**译文 Translation ({annotation.language or 'und'}):**"
+        parts.append(f"{label}\n\n{_fenced_note(note)}")  # apart: a note's --- is its own
+    elif note:
+        parts.append(_fenced_note(note))
+    meta = [f"#{tag_name(tag)}" for tag in sorted(annotation.tag_names)]
+    meta.append(COLOUR_NAMES.get(annotation.colour, annotation.colour))
+    if annotation.state == State.ORPHANED:
+        meta.append("orphaned")
+    link = f"{base_url}{annotation.get_absolute_url()}"
+    meta.append(f"[↗]({link}) ^pizhu-{annotation.pk}")
+    parts.append(" · ".join(meta))
+    return "\n\n".join(parts)
+
+
+def _fenced_note(note: str) -> str:
+    """A note as written, kept from swallowing what follows it: an unclosed code fence is
+    closed, and an HTML block or a trailing line that would turn the next one into a
+    heading (setext) is ended by a blank line."""
+    lines = note.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fences = sum(1 for line in lines if line.lstrip().startswith(("```", "~~~")))
+    if fences % 2:
+        lines.append("```")
+    return "\n".join(lines).strip("\n")
+
+
+def post_markdown(group: PostNotes, *, base_url: str, with_front_matter: bool = True) -> str:
+    anchored = [a for a in group.annotations if a.state == State.ANCHORED]
+    orphaned = [a for a in group.annotations if a.state != State.ANCHORED]
+    sections = [f"# {escape_markdown(' '.join(group.post.title.split()))}"]
+    sections += [annotation_markdown(group, a, base_url=base_url) for a in anchored]
+    if orphaned:
+        sections.append(ORPHANS_HEADING)
+        sections += [annotation_markdown(group, a, base_url=base_url) for a in orphaned]
+    body = "\n\n".join(sections) + "\n"
+    return (front_matter(group) + "\n" + body) if with_front_matter else body
+
+
+def combined_markdown(groups: list[PostNotes], *, base_url: str) -> str:
+    """Every post's notes in one file: one front matter for the export, then each post."""
+    if not groups:
+        return "---\nposts: 0\n---\n"
+    exported = max(g.last_change for g in groups).astimezone(UTC).isoformat()
+    head = yaml.safe_dump(
+        {"exported": exported, "posts": len(groups)}, allow_unicode=True, sort_keys=False
+    )
+    parts = []
+    for group in groups:
+        post = group.post
+        meta = [f"- 来源 Source: {escape_markdown(post.source.name)}", f"- <{post.url}>"]
+        if post.published_at:
+            meta.insert(1, f"- 发布 Published: {post.published_at.astimezone(UTC).date()}")
+        body = post_markdown(group, base_url=base_url, with_front_matter=False)
+        title, rest = body.split("\n", 1)
+        parts.append(f"{title}\n\n" + "\n".join(meta) + "\n" + rest)
+    return f"---\n{head}---\n\n" + "\n".join(parts)
+
+
+def bilingual_markdown(group: PostNotes, *, base_url: str) -> str:
+    """The post's translations beside their passages: a two-column table."""
+    rows = ["| 原文 Passage | 译文 Translation |", "| --- | --- |"]
+    for annotation in group.annotations:
+        if annotation.kind != Kind.TRANSLATION:
+            continue
+        passage = "<br><br>".join(
+            escape_markdown(p) for p in quote_paragraphs(group.post, annotation)
+        )
+        lines = [line for line in _clean_lines(annotation.body) if line]
+        translation = "<br>".join(escape_markdown(line) for line in lines)
+        language = escape_markdown(annotation.language or "und")
+        link = f"{base_url}{annotation.get_absolute_url()}"
+        rows.append(f"| {passage} | ({language}) {translation} [↗]({link}) |")
+    title = f"# {escape_markdown(' '.join(group.post.title.split()))}"
+    return f"{front_matter(group)}\n{title}\n\n" + "\n".join(rows) + "\n"
+
+
+def zip_markdown(groups: list[PostNotes], *, base_url: str, combined: bool = False) -> bytes:
+    """One ``.md`` per post (and ``all-notes.md`` when asked), byte-identical for the same
+    notes: fixed order, and every entry dated by the newest change."""
+    buffer = io.BytesIO()
+    stamp = max(g.last_change for g in groups) if groups else datetime(1980, 1, 1, tzinfo=UTC)
+    date_time = stamp.astimezone(UTC).timetuple()[:6]
+    files = [
+        (
+            safe_filename(g.post.title, g.post.pk, g.post.published_at),
+            post_markdown(g, base_url=base_url),
+        )
+        for g in groups
+    ]
+    if combined:
+        files.append(("all-notes.md", combined_markdown(groups, base_url=base_url)))
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, text.encode())
+    return buffer.getvalue()
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------
+
+
+def jsonld_collection(
+    groups: list[PostNotes], *, base_url: str, label: str = "Pizhu notes"
+) -> dict:
+    items = [
+        jsonld.annotation_to_jsonld(a, base_url=base_url) for g in groups for a in g.annotations
+    ]
+    return {
+        "@context": jsonld.CONTEXT,
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(items),
+        "first": {"type": "AnnotationPage", "startIndex": 0, "items": items},
+    }
+
+
+def dumps_jsonld(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+@dataclass
+class ImportReport:
+    restored: int = 0  # found where they were
+    reanchored: int = 0  # the post's text changed: found elsewhere in it
+    orphaned: list[dict] = field(default_factory=list)  # kept, but their text is gone
+    missing_posts: list[dict] = field(default_factory=list)  # not imported: no such post
+    duplicates: int = 0  # already there
+    invalid: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "restored": self.restored,
+            "reanchored": self.reanchored,
+            "orphaned": self.orphaned,
+            "missing_posts": self.missing_posts,
+            "duplicates": self.duplicates,
+            "invalid": self.invalid,
+        }
+
+
+def items_of(data) -> list:
+    """The annotations of a JSON-LD document: a collection (pages linked by ``first`` and
+    ``next`` when embedded), a page, a list, or one annotation."""
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object or list")
+    kind = data.get("type")
+    if kind == "AnnotationCollection":
+        items, page = [], data.get("first")
+        while isinstance(page, dict):
+            items += page.get("items", [])
+            page = page.get("next")
+        return items
+    if kind == "AnnotationPage":
+        return data.get("items", [])
+    if kind == "Annotation":
+        return [data]
+    raise ValueError(
+        f"expected an AnnotationCollection, AnnotationPage or Annotation, not {kind!r}"
+    )
+
+
+def import_jsonld(user, data) -> ImportReport:
+    """Restore annotations for ``user``, each anchored again in its post's current text.
+
+    Nothing is dropped silently: an annotation whose post is not in the archive is reported
+    with its source URL; one whose passage is gone is kept as an orphan.
+    """
+    from annotations import markdown
+
+    report = ImportReport()
+    for index, item in enumerate(items_of(data)):
+        changes = jsonld.parse(item, partial=False)
+        where = {"item": index, "id": item.get("id") if isinstance(item, dict) else None}
+        if changes.errors:
+            report.invalid.append({**where, "errors": changes.errors})
+            continue
+        values = changes.values
+        source = item["target"].get("source")
+        post = Post.objects.filter(url=source).only("id", "text", "url").first()
+        if post is None:
+            report.missing_posts.append({**where, "source": source, "exact": values["exact"][:80]})
+            continue
+        quote = next(s for s in item["target"]["selector"] if s.get("type") == "TextQuoteSelector")
+        selector = anchoring.Selector(
+            values["exact"],
+            quote.get("prefix", "") if isinstance(quote.get("prefix", ""), str) else "",
+            quote.get("suffix", "") if isinstance(quote.get("suffix", ""), str) else "",
+            values["start"] if isinstance(values["start"], int) else 0,
+            values["end"] if isinstance(values["end"], int) else 0,
+        )
+        if _already_there(user, post, selector, values):
+            report.duplicates += 1
+            continue
+        found = anchoring.anchor(post.text, selector)
+        annotation = Annotation(user=user, post=post)
+        if found is None:
+            annotation.set_selector(selector)
+            annotation.state, annotation.anchored_by = State.ORPHANED, ""
+            report.orphaned.append({**where, "source": source, "exact": selector.exact[:80]})
+        else:
+            annotation.set_selector(anchoring.describe(post.text, found.start, found.end))
+            annotation.state, annotation.anchored_by = State.ANCHORED, found.method
+            if (found.start, found.end) == (selector.start, selector.end):
+                report.restored += 1
+            else:
+                report.reanchored += 1
+        for name in ("kind", "colour", "shared", "language", "body"):
+            if name in values:
+                setattr(annotation, name, values[name])
+        annotation.body_html = markdown.render(annotation.body)
+        annotation.refresh_search_text(values.get("tags", []))
+        for name, attribute in (("created", "created_at"), ("modified", "modified_at")):
+            stamp = _datetime(item.get(name))
+            if stamp:
+                setattr(annotation, attribute, stamp)
+        annotation.save()
+        if values.get("tags"):
+            annotation.tags.set(values["tags"])
+    return report
+
+
+def _already_there(user, post, selector, values) -> bool:
+    return Annotation.objects.filter(
+        user=user, post=post, exact=selector.exact, body=values.get("body", ""),
+        kind=values.get("kind", Kind.HIGHLIGHT), deleted_at__isnull=True,
+    ).exists()  # fmt: skip
+
+
+def _datetime(value) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

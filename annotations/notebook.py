@@ -1,0 +1,136 @@
+"""The notebook: a user's own annotations across the archive, filtered and grouped by post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django import forms
+from django.db.models import Max
+from django.utils import timezone
+
+from annotations.models import Annotation, Colour, Kind, with_tag_names
+from archive.models import Post, Source
+
+
+class NotebookFilters(forms.Form):
+    """Every filter is optional; a bad value is reported by field and otherwise ignored."""
+
+    q = forms.CharField(required=False, max_length=200, label="搜索 Search")
+    kind = forms.ChoiceField(
+        required=False, choices=[("", "全部 All"), *Kind.choices], label="类型 Kind"
+    )
+    colour = forms.ChoiceField(
+        required=False, choices=[("", "全部 All"), *Colour.choices], label="颜色 Colour"
+    )
+    tag = forms.CharField(required=False, max_length=50, label="标签 Tag")
+    source = forms.ChoiceField(required=False, label="来源 Source")
+    since = forms.DateField(
+        required=False, label="从 From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="到 To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    post = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, data, *, user):
+        super().__init__(data)
+        sources = (
+            Source.objects.filter(
+                posts__annotations__user=user, posts__annotations__deleted_at=None
+            )
+            .distinct()
+            .values_list("slug", "name")
+        )
+        self.fields["source"].choices = [("", "全部 All"), *sources]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "must not be before From")
+        return cleaned
+
+    def value(self, name):
+        """The cleaned value, or nothing when the field was invalid."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name) or None
+
+    def apply(self, annotations):
+        if q := self.value("q"):
+            annotations = annotations.matching(q)
+        if kind := self.value("kind"):
+            annotations = annotations.filter(kind=kind)
+        if colour := self.value("colour"):
+            annotations = annotations.filter(colour=colour)
+        if tag := self.value("tag"):
+            annotations = annotations.filter(tags__name__iexact=tag)
+        if source := self.value("source"):
+            annotations = annotations.filter(post__source__slug=source)
+        if post := self.value("post"):
+            annotations = annotations.filter(post_id=post)
+        zone = timezone.get_current_timezone()
+        if since := self.value("since"):
+            annotations = annotations.filter(
+                created_at__gte=datetime.combine(since, time.min, zone)
+            )
+        if until := self.value("until"):
+            annotations = annotations.filter(
+                created_at__lte=datetime.combine(until, time.max, zone)
+            )
+        return annotations
+
+
+def my_annotations(user, filters: NotebookFilters):
+    return filters.apply(Annotation.objects.owned_by(user).alive())
+
+
+@dataclass
+class PostEntry:
+    post: Post
+    annotations: list[Annotation]
+    last_change: datetime
+
+    @property
+    def has_translations(self) -> bool:
+        return any(a.kind == Kind.TRANSLATION for a in self.annotations)
+
+
+def posts_newest_first(annotations):
+    """Post ids with the time of their newest annotation, newest first (for paging)."""
+    return (
+        annotations.order_by()
+        .values("post_id")
+        .annotate(last_change=Max("modified_at"))
+        .order_by("-last_change", "-post_id")
+    )
+
+
+def entries_for(annotations, page_rows) -> list[PostEntry]:
+    """The posts of one page with their (filtered) annotations in reading order."""
+    rows = list(page_rows)
+    ids = [row["post_id"] for row in rows]
+    found = with_tag_names(
+        annotations.filter(post_id__in=ids)
+        .select_related("post", "post__source")
+        .defer(
+            "post__raw_body",
+            "post__raw_front_matter",
+            "post__body_html",
+            "post__text",
+            "search_text",
+        )
+        .order_by("start", "end", "id")
+    )
+    by_post: dict[int, list[Annotation]] = {pk: [] for pk in ids}
+    posts: dict[int, Post] = {}
+    for annotation in found:
+        by_post[annotation.post_id].append(annotation)
+        posts[annotation.post_id] = annotation.post
+    return [
+        PostEntry(posts[row["post_id"]], by_post[row["post_id"]], row["last_change"])
+        for row in rows
+        if row["post_id"] in posts
+    ]

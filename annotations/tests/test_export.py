@@ -1,0 +1,301 @@
+"""annotations.export: golden Markdown for tricky content, deterministic zips, JSON-LD round
+trip, and nobody exports anyone else's notes (page, API or command)."""
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from markdown_it import MarkdownIt
+
+from annotations import export, services
+from annotations.models import Annotation, State
+from annotations.tests.conftest import selection
+from archive.importer import import_paths
+from archive.models import Post
+
+pytestmark = pytest.mark.django_db
+
+GOLDEN = Path(__file__).parent / "golden"
+BASE = "http://pizhu.test"
+LONG = "很长的一段引文。" * 60
+
+TRICKY_BODY = (
+    "<div><p>引言：市场 > 预期，#热点 与 *星号*，还有 `反引号` 和 [方括号](链接)。</p>"
+    "<p>---</p>"
+    "<p>1. 不是列表；- 也不是；&gt; 也不是引用。</p>"
+    "<p>“中文引号”、『书名号』——破折号……省略号！</p>"
+    f"<p>{LONG}</p>"
+    "<ul><li>第一项 | 竖线</li><li>第二项 $100 ==高亮== %%注释%% ^ref</li></ul>"
+    "<p>The end, with &lt;b&gt;tags&lt;/b&gt; & ampersands.</p></div>"
+)
+TRICKY_TITLE = '标题 # "引号" : [方括号] *星号* --- 结尾'
+
+
+@pytest.fixture
+def tricky_post(archive_dir):
+    archive_dir.write(
+        "2024-03-04-tricky.md",
+        body=TRICKY_BODY,
+        title=TRICKY_TITLE.replace('"', '\\"'),
+        url="https://example.org/tricky",
+        date="2024-03-04T05:06:07.000Z",
+        author="作者: 某人 @ 报社",
+    )
+    import_paths([archive_dir])
+    return Post.objects.get(url="https://example.org/tricky")
+
+
+def fix_times(*annotations):
+    """Notes made at known times, so the output can be compared byte for byte."""
+    for number, annotation in enumerate(annotations):
+        stamp = datetime(2024, 5, 1, 12, number, tzinfo=UTC)
+        Annotation.objects.filter(pk=annotation.pk).update(created_at=stamp, modified_at=stamp)
+
+
+@pytest.fixture
+def tricky_notes(owner, tricky_post):
+    post = tricky_post
+    made = [
+        services.create(
+            owner,
+            {
+                **selection(post, "市场 > 预期，#热点 与 *星号*，还有 `反引号`"),
+                "kind": "note",
+                "colour": "blue",
+                "body": "Markdown *kept* as written.\n\n```python\nprint('unclosed')",
+                "tags": ["市场 观察", "2024", "a#b"],
+            },
+        ),
+        services.create(
+            owner, {**selection(post, "---1. 不是列表；- 也不是；> 也不是引用。"), "colour": "pink"}
+        ),
+        services.create(
+            owner,
+            {
+                **selection(post, "“中文引号”、『书名号』——破折号……省略号！"),
+                "kind": "translation",
+                "language": "en",
+                "body": '"Chinese quotes", book-title marks — dash … ellipsis!\n---\nsecond line',
+            },
+        ),
+        services.create(owner, {**selection(post, LONG), "kind": "note", "body": "长引文"}),
+        services.create(
+            owner,
+            {
+                **selection(post, "第一项 | 竖线第二项 $100 ==高亮== %%注释%% ^ref"),
+                "colour": "green",
+            },
+        ),
+        services.create(
+            owner,
+            {
+                **selection(post, "The end, with <b>tags</b> & ampersands."),
+                "kind": "note",
+                "body": "# a heading in a note\ntext",
+            },
+        ),
+    ]
+    # An orphan: its text left the post in a re-import.
+    Annotation.objects.filter(pk=made[5].pk).update(
+        state=State.ORPHANED, exact="这句话已经不在文章里了。", prefix="", suffix=""
+    )
+    fix_times(*made)
+    return made
+
+
+def stable_ids(text: str, annotations) -> str:
+    """Ids as the golden files have them (PostgreSQL does not reuse ids between tests)."""
+    text = text.replace(f"/posts/{annotations[0].post_id}/", "/posts/1/")
+    for number, annotation in enumerate(annotations, 1):
+        text = text.replace(f"#annotation-{annotation.pk})", f"#annotation-{number})")
+        text = text.replace(f"^pizhu-{annotation.pk}\n", f"^pizhu-{number}\n")
+    return text
+
+
+def golden(name: str, text: str) -> None:
+    """Compare with the reviewed file; PIZHU_UPDATE_GOLDEN=1 rewrites it (review the diff)."""
+    import os
+
+    path = GOLDEN / name
+    if os.environ.get("PIZHU_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+def test_post_markdown_matches_the_reviewed_golden_file(owner, tricky_notes):
+    (group,) = export.notes_for_export(owner)
+    golden("tricky-post.md", stable_ids(export.post_markdown(group, base_url=BASE), tricky_notes))
+
+
+def test_bilingual_markdown_matches_the_reviewed_golden_file(owner, tricky_notes):
+    (group,) = export.notes_for_export(owner)
+    text = export.bilingual_markdown(group, base_url=BASE)
+    golden("tricky-bilingual.md", stable_ids(text, tricky_notes))
+
+
+def test_the_front_matter_is_valid_yaml_holding_the_posts_fields(owner, tricky_notes, tricky_post):
+    (group,) = export.notes_for_export(owner)
+    text = export.post_markdown(group, base_url=BASE)
+    _, front, _ = text.split("---\n", 2)
+    data = yaml.safe_load(front)
+    assert data == {
+        "title": TRICKY_TITLE,
+        "author": "作者: 某人 @ 报社",
+        "source": "示例日报",
+        "url": "https://example.org/tricky",
+        "published": "2024-03-04T05:06:07+00:00",
+        "exported": "2024-05-01T12:05:00+00:00",
+        "tags": ["示例日报"],
+    }
+
+
+def test_every_quote_renders_back_to_its_own_text(owner, tricky_notes):
+    """Whatever a quote holds, CommonMark reads it back as one blockquote of that text."""
+    (group,) = export.notes_for_export(owner)
+    md = MarkdownIt("commonmark")
+    for annotation in group.annotations:
+        paragraphs = export.quote_paragraphs(group.post, annotation)
+        html = md.render(export.blockquote(paragraphs))
+        assert html.startswith("<blockquote>\n") and html.endswith("</blockquote>\n")
+        assert html.count("<blockquote>") == 1
+        rendered = re.findall(r"<p>(.*?)</p>", html, re.S)
+        assert [unescape(p) for p in rendered] == paragraphs
+
+
+def test_paragraph_breaks_inside_a_quote_are_kept(owner, tricky_notes):
+    (group,) = export.notes_for_export(owner)
+    across = next(a for a in group.annotations if a.exact.startswith("---"))
+    assert export.quote_paragraphs(group.post, across) == [
+        "---",
+        "1. 不是列表；- 也不是；> 也不是引用。",
+    ]
+
+
+def test_the_same_notes_give_byte_identical_files(owner, tricky_notes):
+    first = export.zip_markdown(export.notes_for_export(owner), base_url=BASE, combined=True)
+    second = export.zip_markdown(export.notes_for_export(owner), base_url=BASE, combined=True)
+    assert first == second
+    names = zipfile.ZipFile(io.BytesIO(first)).namelist()
+    assert names == [
+        "2024-03-04-标题-引号-方括号-星号-----结尾-" + str(tricky_notes[0].post_id) + ".md",
+        "all-notes.md",
+    ]
+
+
+def test_file_names_are_safe_and_unique():
+    assert export.safe_filename('a/b\\c:d*e?f"g<h>i|j', 7, None) == "a-b-c-d-e-f-g-h-i-j-7.md"
+    assert export.safe_filename("../../etc/passwd", 8, None) == "etc-passwd-8.md"
+    assert export.safe_filename("", 9, None) == "post-9.md"
+    assert len(export.safe_filename("长" * 500, 10, None)) <= 90
+    assert export.safe_filename("同名", 1, None) != export.safe_filename("同名", 2, None)
+
+
+def test_tags_become_obsidian_tags():
+    assert export.tag_name("市场 观察") == "市场_观察"
+    assert export.tag_name("2024") == "tag_2024"
+    assert export.tag_name("a#b, c!") == "ab_c"
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------
+
+
+def comparable(annotation):
+    fields = ("post_id", "kind", "colour", "body", "language", "exact", "start", "end", "state")
+    times = (annotation.created_at, annotation.modified_at)
+    return (*(getattr(annotation, name) for name in fields), *times, tag_names(annotation))
+
+
+def tag_names(annotation):
+    return tuple(sorted(t.name for t in annotation.tags.all()))
+
+
+def test_jsonld_round_trip_export_delete_import_gives_the_same_annotations(
+    owner, tricky_notes, tmp_path
+):
+    before = sorted(comparable(a) for a in Annotation.objects.all())
+    out = tmp_path / "notes.jsonld"
+    call_command("export_notes", user="owner", format="jsonld", out=str(out))
+    data = json.loads(out.read_text())
+    assert data["type"] == "AnnotationCollection" and data["total"] == 6
+    Annotation.objects.all().delete()
+    call_command("import_notes", str(out), user="owner")
+    after = sorted(comparable(a) for a in Annotation.objects.all())
+    # The orphan's text is still not in the post: it comes back orphaned, like it left.
+    assert after == before
+
+
+def test_import_reanchors_against_the_current_text_and_reports_missing_posts(owner, post, tmp_path):
+    annotation = services.create(
+        owner, {**selection(post, "增长放缓"), "kind": "note", "body": "n"}
+    )
+    data = export.jsonld_collection(export.notes_for_export(owner), base_url=BASE)
+    Annotation.objects.all().delete()
+    Post.objects.filter(pk=post.pk).update(text="前言。" + post.text)
+    orphan = json.loads(json.dumps(data["first"]["items"][0]))
+    orphan["target"]["selector"][0].update(exact="不存在的文字", prefix="", suffix="")
+    elsewhere = json.loads(json.dumps(orphan))
+    elsewhere["target"]["source"] = "https://example.org/not-here"
+    data["first"]["items"] += [orphan, elsewhere, {"type": "Annotation"}]
+
+    report = export.import_jsonld(owner, data)
+
+    assert report.reanchored == 1 and report.restored == 0
+    assert [o["exact"] for o in report.orphaned] == ["不存在的文字"]
+    assert report.missing_posts[0]["source"] == "https://example.org/not-here"
+    assert report.invalid[0]["item"] == 3
+    moved = Annotation.objects.get(state=State.ANCHORED)
+    assert (moved.start, moved.exact) == (annotation.start + 3, "增长放缓")
+    assert Annotation.objects.filter(state=State.ORPHANED).count() == 1
+    assert export.import_jsonld(owner, data).duplicates == 2  # importing twice adds nothing
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+def test_nobody_exports_another_users_notes(owner, other, other_client, tricky_notes, tmp_path):
+    Annotation.objects.update(shared=True)  # even shared ones are not theirs to export
+    assert export.notes_for_export(other) == []
+    for fmt in ("md", "zip", "jsonld"):
+        response = other_client.get(f"/notes/export.{fmt}?post={tricky_notes[0].post_id}")
+        assert response.status_code == 200
+        assert "市场" not in response.content.decode("utf-8", "replace")
+    out = tmp_path / "other.jsonld"
+    call_command("export_notes", user="other", format="jsonld", out=str(out))
+    assert json.loads(out.read_text())["total"] == 0
+
+
+def test_export_pages_need_sign_in(anonymous_client):
+    for fmt in ("md", "zip", "jsonld", "bilingual"):
+        assert anonymous_client.get(f"/notes/export.{fmt}").status_code == 302
+
+
+def test_the_export_command_writes_each_shape(owner, tricky_notes, tmp_path):
+    call_command(
+        "export_notes", user="owner", format="markdown", out=str(tmp_path / "one.md"), base_url=BASE
+    )
+    written = stable_ids((tmp_path / "one.md").read_text(), tricky_notes)
+    assert written == (GOLDEN / "tricky-post.md").read_text()
+    call_command("export_notes", user="owner", format="markdown", out=str(tmp_path / "all.zip"))
+    assert zipfile.is_zipfile(tmp_path / "all.zip")
+    call_command("export_notes", user="owner", format="markdown", out=str(tmp_path / "folder"))
+    assert len(list((tmp_path / "folder").glob("*.md"))) == 1
+
+
+def test_the_whole_file_keeps_its_structure_whatever_the_notes_hold(owner, tricky_notes):
+    (group,) = export.notes_for_export(owner)
+    text = export.post_markdown(group, base_url=BASE)
+    body = text.split("---\n", 2)[2]
+    tokens = MarkdownIt("commonmark").parse(body)
+    top_level = [t for t in tokens if t.level == 0 and t.nesting == 1]
+    headings = [t for t in top_level if t.type == "heading_open"]
+    assert [h.tag for h in headings[:1]] == ["h1"]  # the title, first
+    assert sum(t.type == "blockquote_open" for t in top_level) == len(group.annotations)
+    for annotation in group.annotations:
+        assert f"^pizhu-{annotation.pk}\n" in text

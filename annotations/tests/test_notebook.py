@@ -1,0 +1,120 @@
+"""The notebook page: my notes only, grouped by post, filtered, searched, in few queries."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from annotations import services
+from annotations.tests.conftest import selection
+
+pytestmark = pytest.mark.django_db
+
+
+def entry_ids(response):
+    return [int(pk) for pk in re.findall(r'data-entry="(\d+)"', response.content.decode())]
+
+
+@pytest.fixture
+def notes(owner, other, post):
+    return {
+        "highlight": services.create(owner, {**selection(post, "增长放缓"), "colour": "green"}),
+        "note": services.create(
+            owner,
+            {
+                **selection(post, "专家说"),
+                "kind": "note",
+                "body": "結構性 Growth",
+                "tags": ["经济"],
+            },
+        ),
+        "translation": services.create(
+            owner,
+            {
+                **selection(post, "中国的经济"),
+                "kind": "translation",
+                "body": "China's economy",
+                "language": "en",
+            },
+        ),
+        "others": services.create(other, {**selection(post, "第一段"), "shared": True}),
+    }
+
+
+def test_the_notebook_needs_sign_in(anonymous_client):
+    assert anonymous_client.get("/notes/").status_code == 302
+
+
+def test_shows_my_notes_in_reading_order_and_never_others(owner_client, notes):
+    response = owner_client.get("/notes/")
+    assert entry_ids(response) == [notes["translation"].pk, notes["highlight"].pk, notes["note"].pk]
+    assert notes["others"].pk not in entry_ids(response)
+
+
+def test_each_entry_links_to_its_exact_passage(owner_client, notes):
+    content = owner_client.get("/notes/").content.decode()
+    assert f'href="/posts/{notes["note"].post_id}/#annotation-{notes["note"].pk}"' in content
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kind=note", ["note"]),
+        ("colour=green", ["highlight"]),
+        ("tag=经济", ["note"]),
+        ("q=结构", ["note"]),  # simplified finds traditional
+        ("q=growth", ["note"]),  # case-insensitive English
+        ("q=economy", ["translation"]),
+        ("q=增长 放缓", ["highlight"]),  # every word
+        ("source=示例日报", ["translation", "highlight", "note"]),
+        ("since=2000-01-01&until=2999-01-01", ["translation", "highlight", "note"]),
+        ("since=2999-01-01", []),
+    ],
+)
+def test_filters_and_search(owner_client, notes, query, expected):
+    assert entry_ids(owner_client.get(f"/notes/?{query}")) == [notes[k].pk for k in expected]
+
+
+def test_a_bad_filter_is_named_and_ignored(owner_client, notes):
+    response = owner_client.get("/notes/?kind=scribble&since=yesterday")
+    content = response.content.decode()
+    assert "类型 Kind: " in content and "从 From: " in content
+    assert len(entry_ids(response)) == 3
+
+
+def test_posts_are_newest_first(owner, owner_client, notes, archive_dir):
+    from archive.importer import import_paths
+    from archive.models import Post
+
+    archive_dir.write("2024-02-02-second.md", url="https://example.org/second")
+    import_paths([archive_dir])
+    second = Post.objects.get(url="https://example.org/second")
+    newest = services.create(owner, {**selection(second, "第二段")})
+    assert entry_ids(owner_client.get("/notes/"))[0] == newest.pk
+
+
+def test_the_notebook_takes_a_fixed_number_of_queries(
+    owner, notes, post, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(owner)
+    for quote in ("第一段", "正文", "经济"):
+        if quote in post.text:
+            services.create(owner, {**selection(post, quote), "tags": ["a", "b"]})
+    with django_assert_max_num_queries(9):
+        assert client.get("/notes/").status_code == 200
+
+
+def test_export_links_carry_the_filter(owner_client, notes):
+    content = owner_client.get("/notes/?kind=note").content.decode()
+    assert 'href="/notes/export.zip?kind=note"' in content
+    response = owner_client.get("/notes/export.md?kind=note")
+    assert response["Content-Disposition"].startswith("attachment")
+    text = response.content.decode()
+    assert "結構性 Growth" in text and "China's economy" not in text
+
+
+def test_bilingual_export_needs_one_post(owner_client, notes):
+    assert owner_client.get("/notes/export.bilingual").status_code == 404
+    response = owner_client.get(f"/notes/export.bilingual?post={notes['translation'].post_id}")
+    assert "| 中国的经济 | (en) China's economy" in response.content.decode()
