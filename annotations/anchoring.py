@@ -19,6 +19,12 @@ looks for the quote again, from the cheapest and surest evidence to the weakest:
 
 Otherwise the annotation is orphaned: a wrong attach is worse than an orphan, so short quotes
 get no fuzzy budget and every inexact match must be confirmed by its context.
+
+When the text the selectors were made on is known (a re-import or a re-clean replaces it),
+a diff of the two texts comes first (``Edits``): a passage is followed through the edits
+(``diff``), one whose characters were cut is orphaned unless it reappears whole in inserted
+text (``moved``) or with all its context elsewhere, and only what the diff cannot settle goes
+down the ladder. Positional evidence is what tells a deleted table row from its look-alikes.
 Hypothesis's match-quote (client-side) is the reference design; here it runs on the server,
 once per change of the text, never per page view.
 """
@@ -26,6 +32,7 @@ once per change of the text, never per page view.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -33,6 +40,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import edlib
+import fast_diff_match_patch
 from rapidfuzz.distance import Indel, Levenshtein
 
 from archive.chinese import to_simplified_chars
@@ -56,7 +64,7 @@ class Selector:
 class Anchor:
     start: int
     end: int
-    method: str  # position | quote | normalised | fuzzy | context
+    method: str  # diff | moved | position | quote | normalised | fuzzy | context
 
 
 class SelectionError(ValueError):
@@ -173,6 +181,7 @@ class Normalised:
         # Segments where normalising changed the length: (normalised start, original start,
         # original end, normalised length). Between them, positions shift by a constant.
         self._norm_starts: list[int] = []
+        self._orig_starts: list[int] = []
         self._segments: list[tuple[int, int, int, int]] = []
         position = 0
         length = 0
@@ -184,6 +193,7 @@ class Normalised:
             pieces.append(folded[position : match.start()])
             length += match.start() - position
             self._norm_starts.append(length)
+            self._orig_starts.append(match.start())
             self._segments.append((length, match.start(), match.end(), len(replacement)))
             pieces.append(replacement)
             length += len(replacement)
@@ -202,6 +212,17 @@ class Normalised:
             # end to its end, so the range covers the whole run.
             return orig_end if is_end and index > norm_start else orig_start
         return orig_end + (index - norm_start - norm_length)
+
+    def normalised(self, index: int) -> int:
+        """The normalised position of original position ``index`` (inside a collapsed run:
+        the run's normalised position)."""
+        at = bisect_right(self._orig_starts, index) - 1
+        if at < 0:
+            return index
+        norm_start, orig_start, orig_end, norm_length = self._segments[at]
+        if index < orig_end:
+            return norm_start + (norm_length if index > orig_start else 0)
+        return norm_start + norm_length + (index - orig_end)
 
 
 @lru_cache(maxsize=4096)  # contexts and quotes are normalised again for every candidate
@@ -349,8 +370,12 @@ def _occurrences(haystack: str, needle: str) -> list[int]:
     return found
 
 
-def anchor(text: str | Text, selector: Selector) -> Anchor | None:
-    """Where ``selector``'s passage is in ``text`` now, or None (orphaned)."""
+def anchor(text: str | Text, selector: Selector, *, edits: Edits | None = None) -> Anchor | None:
+    """Where ``selector``'s passage is in ``text`` now, or None (orphaned).
+
+    ``edits`` (how the text the selector was made on became ``text``, when that is known, as
+    on a re-import) settle most cases outright: the passage is followed through them.
+    """
     doc = text if isinstance(text, Text) else Text(text)
     body = doc.text
     exact = selector.exact
@@ -358,6 +383,17 @@ def anchor(text: str | Text, selector: Selector) -> Anchor | None:
         return None
 
     start, end = selector.start, selector.end
+    if edits is not None and edits.usable:
+        fate = edits.follow(selector, doc)
+        if fate == "deleted":
+            # Gone from where it was; a passage moved elsewhere whole is still found.
+            perfect, _ = _exact_candidates(doc, selector)
+            if perfect:
+                return Anchor(*perfect, "quote")
+            moved = edits.moved(selector, doc)
+            return Anchor(*moved, "moved") if moved else None
+        if isinstance(fate, Anchor):
+            return fate
     if body[start:end] == exact and (
         _perfect_context(body, selector, start, end)
         or doc.trusted(selector, start, end, exact=True) is not None
@@ -499,7 +535,133 @@ def _between_context(doc: Text, selector: Selector) -> tuple[int, int] | None:
     return _choose(candidates, selector.start)
 
 
-def anchor_all(text: str, selectors: Iterable[Selector]) -> list[Anchor | None]:
-    """Anchor many selectors in one text, normalising it at most once."""
+def anchor_all(
+    text: str, selectors: Iterable[Selector], *, previous: str | None = None
+) -> list[Anchor | None]:
+    """Anchor many selectors in one text, normalising it at most once. ``previous``: the
+    text they were made on, when known (a re-import knows the text it replaces)."""
     doc = Text(text)
-    return [anchor(doc, selector) for selector in selectors]
+    edits = Edits(previous, doc) if previous is not None and previous != text else None
+    return [anchor(doc, selector, edits=edits) for selector in selectors]
+
+
+DIFF_SECONDS = 0.05  # beyond this the diff is coarse: then the selectors alone decide
+
+
+class Edits:
+    """How the previous text became the current one: a character diff (Myers, via
+    fast-diff-match-patch) of the two texts normalised, so that whitespace, width and
+    punctuation changes do not count as edits. Positional, so a passage deleted from its
+    place is known to be gone even when a look-alike stands elsewhere."""
+
+    def __init__(self, previous: str, doc: Text):
+        self.before = Normalised(previous)
+        self.previous = previous
+        started = time.perf_counter()
+        ops = fast_diff_match_patch.diff(
+            self.before.text, doc.normalised.text, timelimit=DIFF_SECONDS, cleanup="No"
+        )
+        # A diff cut short by its time limit replaces whole stretches: not to be trusted.
+        self.usable = time.perf_counter() - started < DIFF_SECONDS * 0.9
+        # Per operation: (old start, old end, op, new start, new end), normalised positions.
+        self.blocks: list[tuple[int, int, str, int, int]] = []
+        old = new = 0
+        for op, length in ops:
+            old_end = old + (length if op != "+" else 0)
+            new_end = new + (length if op != "-" else 0)
+            self.blocks.append((old, old_end, op, new, new_end))
+            old, new = old_end, new_end
+        self._old_starts = [block[0] for block in self.blocks]
+
+    def _new_position(self, old: int, *, is_end: bool) -> int:
+        """Where normalised old position ``old`` went in the normalised new text."""
+        at = bisect_right(self._old_starts, old if not is_end else max(0, old - 1)) - 1
+        for index in range(max(0, at), len(self.blocks)):
+            old_start, old_end, op, new_start, new_end = self.blocks[index]
+            if op == "+" or not old_start <= old <= old_end:
+                continue
+            if op == "=":
+                return new_start + (old - old_start)
+            if not is_end:
+                return new_start
+            # An end in deleted text: past what replaced it (a typo fixed at the quote's end).
+            following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
+            return following[4] if following and following[2] == "+" else new_end
+        return self.blocks[-1][4] if self.blocks else 0
+
+    def follow(self, selector: Selector, doc: Text):
+        """The selector's passage through the edits: an Anchor, "deleted", or None (the
+        edits cannot tell; the selectors decide)."""
+        if selector.end > len(self.previous):
+            return None
+        start = self.before.normalised(selector.start)
+        end = self.before.normalised(selector.end)
+        if end <= start:
+            return None
+        kept = deleted = 0
+        for old_start, old_end, op, _, _ in self.blocks:
+            overlap = min(end, old_end) - max(start, old_start)
+            if op == "+" or overlap <= 0:
+                continue
+            if op == "=":
+                kept += overlap
+            else:
+                deleted += overlap
+        if deleted * 2 > end - start and not self._replaced(start, end):
+            return "deleted"
+        norm_start = self._new_position(start, is_end=False)
+        norm_end = self._new_position(end, is_end=True)
+        inserted = sum(
+            min(norm_end, new_end) - max(norm_start, new_start)
+            for _, _, op, new_start, new_end in self.blocks
+            if op == "+" and min(norm_end, new_end) > max(norm_start, new_start)
+        )
+        if deleted > inserted and end - start <= 8:
+            # A short quote lost characters: a cut, not a typo fixed (a fix replaces).
+            return "deleted"
+        new_start = doc.normalised.original(norm_start, is_end=False)
+        new_end = doc.normalised.original(norm_end, is_end=True)
+        if new_end <= new_start:
+            return "deleted" if deleted else None
+        found = doc.text[new_start:new_end]
+        quote = normalise(selector.exact)
+        if len(quote) <= 8 and doc.trusted(selector, new_start, new_end, exact=True) is None:
+            # A short quote among look-alikes (rows of a table, repeated code): the diff
+            # may have kept another copy of it; only its context can tell.
+            return None
+        distance = Levenshtein.distance(quote, normalise(found))
+        if found == selector.exact:
+            return Anchor(new_start, new_end, "diff")
+        if distance <= max(1, error_budget(len(quote))) and distance < len(quote):
+            return Anchor(new_start, new_end, "diff")
+        return None
+
+    def moved(self, selector: Selector, doc: Text) -> tuple[int, int] | None:
+        """The quote in text the edits inserted: its paragraph moved. Its far context moved
+        away with it, so the characters right next to it must agree (all of them, for a
+        short quote), and look-alikes must not tie."""
+        norm = doc.normalised
+        inserted = [(b[3], b[4]) for b in self.blocks if b[2] == "+"]
+        want_before, want_after = normalise(selector.prefix), normalise(selector.suffix)
+        near = 8 if len(normalise(selector.exact)) <= 8 else 4
+        candidates = []
+        for at in _occurrences(doc.text, selector.exact):
+            end = at + len(selector.exact)
+            start_n, end_n = norm.normalised(at), norm.normalised(end)
+            if not any(a <= start_n and end_n <= b for a, b in inserted):
+                continue
+            before = normalise(doc.text[max(0, at - near * 4) : at])[-near:]
+            after = normalise(doc.text[end : end + near * 4])[:near]
+            if before.strip() and before != want_before[-near:]:
+                continue
+            if after.strip() and after != want_after[:near]:
+                continue
+            candidates.append((doc.context_score(selector, at, end), at, end))
+        return _choose(candidates, selector.start)
+
+    def _replaced(self, start: int, end: int) -> bool:
+        """Whether something was inserted in place of [start, end) (a rewrite, not a cut)."""
+        for before, block in zip(self.blocks, self.blocks[1:], strict=False):
+            if block[2] == "+" and before[2] == "-" and before[0] < end and before[1] > start:
+                return True
+        return False

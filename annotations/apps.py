@@ -9,7 +9,7 @@ class AnnotationsConfig(AppConfig):
         from annotations import services
         from archive.signals import posts_rewritten
 
-        def reanchor(sender, post_ids, **kwargs):
-            services.reanchor_posts(post_ids)
+        def reanchor(sender, post_ids, previous=None, **kwargs):
+            services.reanchor_posts(post_ids, previous=previous)
 
         posts_rewritten.connect(reanchor, weak=False, dispatch_uid="annotations.reanchor")

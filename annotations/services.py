@@ -147,10 +147,11 @@ def restore(annotation: Annotation) -> None:
     _save_if_version(annotation, None)
 
 
-def reanchor_posts(post_ids) -> dict[str, int]:
+def reanchor_posts(post_ids, *, previous: dict[int, str] | None = None) -> dict[str, int]:
     """Find every annotation of these posts again in their current text.
 
-    Called when the importer or the cleaner changed a post's text. Annotations whose text
+    Called when the importer or the cleaner changed a post's text; ``previous`` (post id →
+    its text before) lets passages be followed through the edits. Annotations whose text
     is gone are orphaned, never deleted; an orphan whose text came back is anchored again.
     Returns counts by outcome (position, quote, normalised, fuzzy, context, orphaned).
     """
@@ -163,7 +164,13 @@ def reanchor_posts(post_ids) -> dict[str, int]:
     for post in Post.objects.filter(pk__in=post_ids).only("id", "text"):
         with transaction.atomic():
             annotations = list(Annotation.objects.select_for_update().filter(post=post))
-            anchors = anchoring.anchor_all(post.text, [a.selector for a in annotations])
+            # Orphans were made on an older text than ``previous``: their selectors alone.
+            live = [a for a in annotations if a.state == State.ANCHORED]
+            orphans = [a for a in annotations if a.state != State.ANCHORED]
+            before = (previous or {}).get(post.pk)
+            annotations = live + orphans
+            anchors = anchoring.anchor_all(post.text, [a.selector for a in live], previous=before)
+            anchors += anchoring.anchor_all(post.text, [a.selector for a in orphans])
             changed = []
             for annotation, found in zip(annotations, anchors, strict=True):
                 outcome = found.method if found else "orphaned"

@@ -430,10 +430,11 @@ class _Run:
                 ledger.append((post, ImportedFile.Status.IMPORTED, row["id"]))
         if not self.dry_run:
             created = self._insert_posts(creates)
+            previous = _texts([pk for pk, _ in updates])
             for pk, item in updates:
                 Post.objects.filter(pk=pk).update(**self._post_fields(item))
             if updates:
-                posts_rewritten.send(Post, post_ids=[pk for pk, _ in updates])
+                posts_rewritten.send(Post, post_ids=[pk for pk, _ in updates], previous=previous)
             written = created + updates
             ledger += [(item.post, ImportedFile.Status.IMPORTED, pk) for pk, item in written]
             self._replace_tags(written, previously_tagged=[pk for pk, _ in updates])
@@ -600,6 +601,13 @@ def _now():
     return timezone.now()
 
 
+def _texts(post_ids: list[int]) -> dict[int, str]:
+    """The current text of posts about to be rewritten (annotations follow it to the new)."""
+    if not post_ids:
+        return {}
+    return dict(Post.objects.filter(pk__in=post_ids).values_list("id", "text"))
+
+
 def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
     """Recompute body_html and text from raw_body with the current cleaner; return the count."""
     posts = Post.objects.all()
@@ -609,10 +617,11 @@ def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
     ids = list(posts.values_list("id", flat=True))
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
-            documents = []
-            for pk, raw_body, title, author, url in Post.objects.filter(
+            documents, previous = [], {}
+            for pk, raw_body, title, author, url, text in Post.objects.filter(
                 id__in=ids[start : start + batch_size]
-            ).values_list("id", "raw_body", "title", "author", "url"):
+            ).values_list("id", "raw_body", "title", "author", "url", "text"):
+                previous[pk] = text
                 cleaned = cleaning.clean(raw_body, title=title, url=url)
                 Post.objects.filter(pk=pk).update(
                     body_html=cleaned.body_html,
@@ -623,5 +632,5 @@ def reclean(*, only_outdated: bool = True, batch_size: int = 200) -> int:
                 documents.append((pk, search.Document.of(title, author, cleaned.text)))
                 count += 1
             search.index_documents(documents)
-            posts_rewritten.send(Post, post_ids=[pk for pk, _ in documents])
+            posts_rewritten.send(Post, post_ids=[pk for pk, _ in documents], previous=previous)
     return count

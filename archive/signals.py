@@ -3,5 +3,6 @@
 from django.dispatch import Signal
 
 # Sent inside the writing transaction after the text of existing posts may have changed
-# (re-import of a changed file, re-clean); ``post_ids`` lists them. Annotations re-anchor.
+# (re-import of a changed file, re-clean); ``post_ids`` lists them and ``previous`` maps each
+# to its text before. Annotations re-anchor, following their passages through the edits.
 posts_rewritten = Signal()

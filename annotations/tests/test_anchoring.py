@@ -227,3 +227,49 @@ def test_anchor_all_answers_for_each_selector_in_order():
     results = anchor_all(changed, selectors)
     assert changed[results[0].start : results[0].end] == "增长放缓"
     assert results[1] is None
+
+
+# --- with the previous text (a re-import) ----------------------------------------------------
+
+TABLE = "".join(f"第{n}行：状态 正常，备注 无。\n" for n in range(1, 8))
+
+
+def test_the_previous_text_tells_a_deleted_row_from_its_look_alikes():
+    selector = select(TABLE, "正常", occurrence=3)  # the fourth row
+    changed = TABLE.replace("第4行：状态 正常，备注 无。\n", "")
+    assert anchor_all(changed, [selector], previous=TABLE) == [None]
+
+
+def test_the_previous_text_follows_a_typo_fixed_at_the_end_of_a_short_quote():
+    selector = select(ARTICLE, "增长放缓")
+    changed = "编者按。\n\n" + ARTICLE.replace("增长放缓", "增长放慢")
+    (result,) = anchor_all(changed, [selector], previous=ARTICLE)
+    assert changed[result.start : result.end] == "增长放慢"
+    assert result.method == "diff"
+
+
+def test_the_previous_text_follows_whitespace_and_punctuation_changes():
+    selector = select(ARTICLE, "专家说这是结构性的问题，短期内难以扭转")
+    changed = ARTICLE.replace("，", ",").replace("\n\n", "\n \n\n")
+    (result,) = anchor_all(changed, [selector], previous=ARTICLE)
+    assert normalise(changed[result.start : result.end]) == normalise(selector.exact)
+
+
+def test_a_paragraph_moved_whole_is_still_found():
+    paragraph = "第三段谈中国的外交政策和它与邻国的关系，以及美国的反应。\n\n"
+    selector = select(ARTICLE, "外交政策和它与邻国的关系")
+    changed = paragraph + ARTICLE.replace(paragraph, "")
+    (result,) = anchor_all(changed, [selector], previous=ARTICLE)
+    assert changed[result.start : result.end] == "外交政策和它与邻国的关系"
+
+
+def test_a_diff_cut_short_by_its_time_limit_is_not_trusted(monkeypatch):
+    from annotations import anchoring
+
+    monkeypatch.setattr(anchoring, "DIFF_SECONDS", 0.0)
+    selector = select(ARTICLE, "增长放缓")
+    changed = "编者按。\n\n" + ARTICLE
+    edits = anchoring.Edits(ARTICLE, anchoring.Text(changed))
+    assert not edits.usable
+    (result,) = anchor_all(changed, [selector], previous=ARTICLE)
+    assert result.method == "quote"  # the selectors alone found it

@@ -89,7 +89,7 @@ def test_reimporting_a_changed_post_moves_annotations_with_their_text(
     moved.refresh_from_db()
     doomed.refresh_from_db()
     assert post.text[moved.start : moved.end] == "增长放缓"
-    assert (moved.state, moved.anchored_by, moved.body) == (State.ANCHORED, "quote", "会移动")
+    assert (moved.state, moved.anchored_by, moved.body) == (State.ANCHORED, "diff", "会移动")
     assert moved.version == 2  # its position changed: a tab holding the old one must reload
     assert doomed.state == State.ORPHANED
     assert doomed.exact == "The third paragraph is in English"  # kept, to be re-attached
