@@ -371,12 +371,38 @@ def _occurrences(haystack: str, needle: str) -> list[int]:
 
 
 def anchor(text: str | Text, selector: Selector, *, edits: Edits | None = None) -> Anchor | None:
+    """Where ``selector``'s passage is in ``text`` now, or None (orphaned)."""
+    doc = text if isinstance(text, Text) else Text(text)
+    found = _anchor(doc, selector, edits)
+    if found is None or doc.text[found.start : found.end] == selector.exact:
+        return found
+    return _snap(doc.text, found, selector.exact)
+
+
+_BLANK = frozenset(" \t\n\r\f\v\u00a0\u3000") | _INVISIBLE
+
+
+def _snap(text: str, found: Anchor, exact: str) -> Anchor:
+    """Normalising drops invisible characters and collapses spaces, so an inexact match
+    starts and ends on visible text; a quote that began or ended with such characters gets
+    them back where the text has them."""
+    start, end = found.start, found.end
+    leading = len(exact) - len(exact.lstrip("".join(_BLANK)))
+    trailing = len(exact) - len(exact.rstrip("".join(_BLANK)))
+    floor, ceiling = start - leading, end + trailing
+    while start > max(0, floor) and text[start - 1] in _BLANK:
+        start -= 1
+    while end < min(len(text), ceiling) and text[end] in _BLANK:
+        end += 1
+    return Anchor(start, end, found.method)
+
+
+def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None:
     """Where ``selector``'s passage is in ``text`` now, or None (orphaned).
 
     ``edits`` (how the text the selector was made on became ``text``, when that is known, as
     on a re-import) settle most cases outright: the passage is followed through them.
     """
-    doc = text if isinstance(text, Text) else Text(text)
     body = doc.text
     exact = selector.exact
     if not exact:
