@@ -23,8 +23,10 @@ get no fuzzy budget and every inexact match must be confirmed by its context.
 When the text the selectors were made on is known (a re-import or a re-clean replaces it),
 a diff of the two texts comes first (``Edits``): a passage is followed through the edits
 (``diff``), one whose characters were cut is orphaned unless it reappears whole in inserted
-text (``moved``) or with all its context elsewhere, and only what the diff cannot settle goes
-down the ladder. Positional evidence is what tells a deleted table row from its look-alikes.
+text (``moved``; a copy that was there all along is another passage), and only what the
+diff cannot settle goes down the ladder. Positional evidence is what tells a deleted table
+row from its look-alikes.
+
 Hypothesis's match-quote (client-side) is the reference design; here it runs on the server,
 once per change of the text, never per page view.
 """
@@ -412,10 +414,8 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
     if edits is not None and edits.usable:
         fate = edits.follow(selector, doc)
         if fate == "deleted":
-            # Gone from where it was; a passage moved elsewhere whole is still found.
-            perfect, _ = _exact_candidates(doc, selector)
-            if perfect:
-                return Anchor(*perfect, "quote")
+            # Gone from where it was. A passage moved elsewhere whole is found in the text the
+            # edits inserted; a copy that was there all along is another passage.
             moved = edits.moved(selector, doc)
             return Anchor(*moved, "moved") if moved else None
         if isinstance(fate, Anchor):
@@ -446,6 +446,14 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
     if found:
         return Anchor(*found, "fuzzy")
     return None
+
+
+def _near_context_intact(body: str, selector: Selector, start: int, end: int, near: int = 8):
+    before = normalise(body[max(0, start - near * 4) : start])[-near:]
+    after = normalise(body[end : end + near * 4])[:near]
+    return (
+        before == normalise(selector.prefix)[-near:] and after == normalise(selector.suffix)[:near]
+    )
 
 
 def _perfect_context(body: str, selector: Selector, start: int, end: int) -> bool:
@@ -655,10 +663,16 @@ class Edits:
             # A short quote among look-alikes (rows of a table, repeated code): the diff
             # may have kept another copy of it; only its context can tell.
             return None
-        distance = Levenshtein.distance(quote, normalise(found))
         if found == selector.exact:
             return Anchor(new_start, new_end, "diff")
-        if distance <= max(1, error_budget(len(quote))) and distance < len(quote):
+        distance = Levenshtein.distance(quote, normalise(found))
+        # Edited inside (a typo fixed): the characters around it must not have changed, or
+        # the diff may have paired it with a neighbouring look-alike line.
+        if (
+            distance <= max(1, error_budget(len(quote)))
+            and distance < len(quote)
+            and _near_context_intact(doc.text, selector, new_start, new_end)
+        ):
             return Anchor(new_start, new_end, "diff")
         return None
 

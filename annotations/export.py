@@ -28,7 +28,7 @@ import yaml
 
 from annotations import anchoring, jsonld
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
-from archive.cleaning import block_starts
+from archive.cleaning import CELL_TAGS, block_starts
 from archive.models import Post
 
 COLOUR_NAMES = {colour.value: colour.label.split(" ", 1)[1] for colour in Colour}
@@ -97,7 +97,7 @@ def _post_tags(post_ids: list[int]) -> dict[int, list[str]]:
 # block references. Escaped with a backslash wherever they occur in quoted text.
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|#$~=%^&{}])")
 # Line starts that would become a list, a heading, a quote, a rule or a setext underline.
-_LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)([.)]))")
+_LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)([.)])(?=\s|$))")
 
 
 def _escape_line_start(match: re.Match) -> str:
@@ -121,15 +121,24 @@ def _clean_lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.replace("\r", "\n").split("\n")]
 
 
+CELL_SEPARATOR = " · "
+
+
 def quote_paragraphs(post: Post, annotation: Annotation) -> list[str]:
-    """The quote split where the article's paragraphs break, each one on one line."""
-    breaks = [
-        b - annotation.start for b in _block_starts(post) if annotation.start < b < annotation.end
+    """The quote split where the article's paragraphs break, each one on one line, with the
+    cells of a table row kept apart."""
+    start, end = annotation.start, annotation.end
+    blocks, cells = _starts(post)
+    breaks = [(at - start, "\n") for at in blocks if start < at < end]
+    breaks += [
+        (at - start, CELL_SEPARATOR) for at in cells if start < at < end and at not in blocks
     ]
-    pieces, last = [], 0
-    for at in [*breaks, len(annotation.exact)]:
-        pieces.append(annotation.exact[last:at])
+    text, last = [], 0
+    for at, separator in sorted(breaks):
+        text += [annotation.exact[last:at], separator]
         last = at
+    text.append(annotation.exact[last:])
+    pieces = "".join(text).split("\n")
     paragraphs = []
     for piece in pieces:
         for line in _clean_lines(piece):
@@ -138,10 +147,12 @@ def quote_paragraphs(post: Post, annotation: Annotation) -> list[str]:
     return paragraphs or [annotation.exact.strip()]
 
 
-def _block_starts(post: Post) -> list[int]:
-    cached = getattr(post, "_block_starts", None)
+def _starts(post: Post) -> tuple[set[int], list[int]]:
+    """Where the post's blocks and table cells begin in its text (worked out once a post)."""
+    cached = getattr(post, "_starts", None)
     if cached is None:
-        cached = post._block_starts = block_starts(post.body_html)
+        blocks = set(block_starts(post.body_html))
+        cached = post._starts = (blocks, block_starts(post.body_html, CELL_TAGS))
     return cached
 
 
@@ -172,6 +183,10 @@ def safe_filename(title: str, post_id: int, published: datetime | None) -> str:
 # --- Markdown --------------------------------------------------------------------------------
 
 
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
 def front_matter(group: PostNotes) -> str:
     post = group.post
     data = {
@@ -180,7 +195,7 @@ def front_matter(group: PostNotes) -> str:
         "source": post.source.name,
         "url": post.url,
         "published": post.published_at.astimezone(UTC).isoformat() if post.published_at else None,
-        "exported": group.last_change.astimezone(UTC).isoformat(),
+        "exported": _stamp(group.last_change),
         "tags": sorted(getattr(post, "tag_names", [])),
     }
     data = {key: value for key, value in data.items() if value not in (None, [])}
@@ -233,7 +248,7 @@ def combined_markdown(groups: list[PostNotes], *, base_url: str) -> str:
     """Every post's notes in one file: one front matter for the export, then each post."""
     if not groups:
         return "---\nposts: 0\n---\n"
-    exported = max(g.last_change for g in groups).astimezone(UTC).isoformat()
+    exported = _stamp(max(g.last_change for g in groups))
     head = yaml.safe_dump(
         {"exported": exported, "posts": len(groups)}, allow_unicode=True, sort_keys=False
     )

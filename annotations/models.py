@@ -63,9 +63,7 @@ class AnnotationQuerySet(models.QuerySet):
     def for_api(self):
         """With what the JSON-LD needs of the user and the post: never the post's bodies.
         Tags come from ``with_tag_names`` (taggit's prefetch builds a query per object)."""
-        return self.select_related("user", "post").only(
-            *_ANNOTATION_FIELDS, "user__username", "post__url"
-        )
+        return self.select_related("user", "post").only(*_API_FIELDS, "user__username", "post__url")
 
     def in_reading_order(self):
         return self.order_by("post_id", "start", "end", "id")
@@ -81,27 +79,24 @@ class AnnotationQuerySet(models.QuerySet):
         return annotations
 
 
-_ANNOTATION_FIELDS = (
+# What writes change (annotations.services), and of those what re-anchoring changes.
+# fmt: off
+EDITABLE_FIELDS = (
+    "kind", "colour", "body", "body_html", "language", "exact", "prefix", "suffix", "start",
+    "end", "state", "anchored_by", "shared", "modified_at", "deleted_at", "search_text",
+)
+ANCHOR_FIELDS = (
+    "exact", "prefix", "suffix", "start", "end", "state", "anchored_by", "search_text",
+)
+# fmt: on
+# What the API reads: search_text stays behind (only searches read it).
+_API_FIELDS = (
     "user",
     "post",
-    "kind",
-    "colour",
-    "body",
-    "body_html",
-    "language",
-    "exact",
-    "prefix",
-    "suffix",
-    "start",
-    "end",
-    "state",
-    "anchored_by",
-    "shared",
     "created_at",
-    "modified_at",
-    "deleted_at",
     "version",
-)  # fmt: skip (search_text stays behind: only searches read it)
+    *(f for f in EDITABLE_FIELDS if f != "search_text"),
+)
 
 
 class Annotation(models.Model):

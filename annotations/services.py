@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from annotations import anchoring, markdown
 from annotations.jsonld import post_id_from_reader_url
-from annotations.models import Annotation, State
+from annotations.models import ANCHOR_FIELDS, EDITABLE_FIELDS, Annotation, State
 from archive.models import Post
 
 
@@ -118,14 +118,7 @@ def _save_if_version(annotation: Annotation, expected_version: int | None, **ext
     """Save only if nobody wrote since ``expected_version`` (None: whatever the version)."""
     version = annotation.version if expected_version is None else expected_version
     annotation.modified_at = timezone.now()
-    fields = {
-        name: getattr(annotation, name)
-        for name in (
-            "kind", "colour", "body", "body_html", "language", "exact", "prefix", "suffix",
-            "start", "end", "state", "anchored_by", "shared", "modified_at", "deleted_at",
-            "search_text",
-        )
-    }  # fmt: skip
+    fields = {name: getattr(annotation, name) for name in EDITABLE_FIELDS}
     written = Annotation.objects.filter(pk=annotation.pk, version=version).update(
         version=F("version") + 1, **fields, **extra
     )
@@ -192,17 +185,7 @@ def reanchor_posts(post_ids, *, previous: dict[int, str] | None = None) -> dict[
                 annotation.version += 1
             Annotation.objects.bulk_update(
                 changed,
-                [
-                    "exact",
-                    "prefix",
-                    "suffix",
-                    "start",
-                    "end",
-                    "state",
-                    "anchored_by",
-                    "version",
-                    "search_text",
-                ],
+                [*ANCHOR_FIELDS, "version"],
                 batch_size=200,
             )
     return counts

@@ -133,12 +133,14 @@ BLOCK_TAGS = frozenset({
     "footer", "aside", "hr", "br",
 })
 # fmt: on
+CELL_TAGS = frozenset({"td", "th"})
 
 
-def block_starts(body_html: str) -> list[int]:
+def block_starts(body_html: str, tags: frozenset[str] = BLOCK_TAGS) -> list[int]:
     """Positions in ``text_content(body_html)`` where a new block (paragraph, list item,
     heading, table row...) or a line break begins: where an excerpt of the text, such as an
-    annotation's quote, had its paragraph breaks."""
+    annotation's quote, had its paragraph breaks. With ``tags=CELL_TAGS``: where table
+    cells begin."""
     if not body_html:
         return []
     wrapper = LexborHTMLParser(f"<body><div>{body_html}</div>").css_first("body > div")
@@ -149,7 +151,7 @@ def block_starts(body_html: str) -> list[int]:
         if node.tag == "-text":
             position += len(node.text_content or "")
         elif (
-            node.tag in BLOCK_TAGS
+            node.tag in tags
             and node is not wrapper
             and position
             and (not starts or starts[-1] != position)

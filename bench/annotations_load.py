@@ -90,25 +90,14 @@ def manage(env, *args, **kwargs):
     return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True, **kwargs)
 
 
+def psql(sql: str) -> None:
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
+
+
 def prepare_database(kind: str, data_dir: Path) -> dict:
     if kind == "postgres":
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-q",
-                "-c",
-                "DROP DATABASE IF EXISTS pizhu_load",
-            ],
-            check=True,
-        )
-        subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", "CREATE DATABASE pizhu_load"],
-            check=True,
-        )
+        psql("DROP DATABASE IF EXISTS pizhu_load")
+        psql("CREATE DATABASE pizhu_load")
         env = environment(PG_URL, data_dir)
     else:
         env = environment(f"sqlite:///{data_dir / 'load.sqlite3'}", data_dir)
@@ -295,19 +284,7 @@ def run_one(kind: str, options) -> None:
             ).stdout
         )
         if kind == "postgres":
-            subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-q",
-                    "-c",
-                    "DROP DATABASE IF EXISTS pizhu_load",
-                ],
-                check=False,
-            )
+            psql("DROP DATABASE IF EXISTS pizhu_load")
 
     times = defaultdict(list)
     for client in clients:

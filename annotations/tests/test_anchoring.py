@@ -276,7 +276,7 @@ def test_a_diff_cut_short_by_its_time_limit_is_not_trusted(monkeypatch):
 
 
 def test_a_quote_starting_with_an_invisible_character_keeps_it():
-    text = "香港专上学生联会及中学生组织学民思潮 \u200b宣布罢课后，又有匿名人以“民主真兄弟”的网名发文。"
+    text = "香港专上学生联会及中学生组织学民思潮 \u200b宣布罢课后，又有匿名人以“民主真兄弟”发文。"
     selector = describe(text, text.index("\u200b宣"), text.index("\u200b宣") + 2)
     changed = "新的一段在最前面。\n\n" + text.replace("学民思潮 \u200b宣", "学民思潮  \u200b宣", 1)
     (result,) = anchor_all(changed, [selector], previous=text)

@@ -299,3 +299,13 @@ def test_the_whole_file_keeps_its_structure_whatever_the_notes_hold(owner, trick
     assert sum(t.type == "blockquote_open" for t in top_level) == len(group.annotations)
     for annotation in group.annotations:
         assert f"^pizhu-{annotation.pk}\n" in text
+
+
+def test_a_quote_across_table_rows_keeps_rows_and_cells_apart(owner, archive_dir):
+    rows = "<tr><td>2022</td><td>17</td></tr><tr><td>2023</td><td>43</td></tr>"
+    body = f"<div><table>{rows}</table></div>"
+    archive_dir.write("2024-01-05-table.md", body=body, url="https://example.org/table")
+    import_paths([archive_dir])
+    post = Post.objects.get(url="https://example.org/table")
+    annotation = services.create(owner, selection(post, "2022172023"))
+    assert export.quote_paragraphs(post, annotation) == ["2022 · 17", "2023"]
