@@ -24,7 +24,8 @@ When the text the selectors were made on is known (a re-import or a re-clean rep
 a diff of the two texts comes first (``Edits``): a passage is followed through the edits
 (``diff``), one whose characters were cut is orphaned unless it reappears whole in inserted
 text (``moved``; a copy that was there all along is another passage), and only what the
-diff cannot settle goes down the ladder. Positional evidence is what tells a deleted table
+diff cannot settle goes down the ladder, without its fuzzy step (what the diff could not
+follow, a merely similar line elsewhere is not). Positional evidence is what tells a deleted table
 row from its look-alikes.
 
 Hypothesis's match-quote (client-side) is the reference design; here it runs on the server,
@@ -442,6 +443,10 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
     if found:
         return Anchor(*found, "normalised")
 
+    if edits is not None and edits.usable:
+        # The diff saw how the text changed and could not follow this passage through it:
+        # a merely similar passage elsewhere (the next line of a script) is not it.
+        return None
     found = _fuzzy_candidates(doc, selector)
     if found:
         return Anchor(*found, "fuzzy")
@@ -449,8 +454,9 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
 
 
 def _near_context_intact(body: str, selector: Selector, start: int, end: int, near: int = 8):
-    before = normalise(body[max(0, start - near * 4) : start])[-near:]
-    after = normalise(body[end : end + near * 4])[:near]
+    # As far back as the prefix reaches: layout whitespace can fill many raw characters.
+    before = normalise(body[max(0, start - len(selector.prefix) - near) : start])[-near:]
+    after = normalise(body[end : end + len(selector.suffix) + near])[:near]
     return (
         before == normalise(selector.prefix)[-near:] and after == normalise(selector.suffix)[:near]
     )
@@ -690,8 +696,8 @@ class Edits:
             start_n, end_n = norm.normalised(at), norm.normalised(end)
             if not any(a <= start_n and end_n <= b for a, b in inserted):
                 continue
-            before = normalise(doc.text[max(0, at - near * 4) : at])[-near:]
-            after = normalise(doc.text[end : end + near * 4])[:near]
+            before = normalise(doc.text[max(0, at - len(selector.prefix) - near) : at])[-near:]
+            after = normalise(doc.text[end : end + len(selector.suffix) + near])[:near]
             if before.strip() and before != want_before[-near:]:
                 continue
             if after.strip() and after != want_after[:near]:

@@ -281,3 +281,21 @@ def test_a_quote_starting_with_an_invisible_character_keeps_it():
     changed = "新的一段在最前面。\n\n" + text.replace("学民思潮 \u200b宣", "学民思潮  \u200b宣", 1)
     (result,) = anchor_all(changed, [selector], previous=text)
     assert changed[result.start : result.end] == "\u200b宣"
+
+
+def test_a_typo_fixed_in_a_quote_after_deep_indentation_is_followed():
+    text = (
+        "上一段的结尾。\n"
+        + " " * 40
+        + "\n"
+        + " " * 40
+        + "这一段讲的是一件很长的事情，细节很多。\n"
+        + " " * 40
+    )
+    selector = select(text, "这一段讲的是一件很长的事情，细节很多。")
+    changed = text.replace("细节很多", "细节很少")
+    (result,) = anchor_all(changed, [selector], previous=text)
+    assert (result.method, changed[result.start : result.end]) == (
+        "diff",
+        "这一段讲的是一件很长的事情，细节很少。",
+    )
