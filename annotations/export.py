@@ -223,8 +223,8 @@ def annotation_markdown(group: PostNotes, annotation: Annotation, *, base_url: s
 
 def _fenced_note(note: str) -> str:
     """A note as written, kept from swallowing what follows it: an unclosed code fence is
-    closed, and an HTML block or a trailing line that would turn the next one into a
-    heading (setext) is ended by a blank line."""
+    closed (everything after the note is separated from it by a blank line anyway, which
+    ends any other block it could have left open)."""
     lines = note.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fences = sum(1 for line in lines if line.lstrip().startswith(("```", "~~~")))
     if fences % 2:
