@@ -114,13 +114,13 @@ def _tag_names(annotation: Annotation) -> list[str]:
     return names if names is not None else [tag.name for tag in annotation.tags.all()]
 
 
-def _save_if_version(annotation: Annotation, expected_version: int | None, **extra) -> None:
+def _save_if_version(annotation: Annotation, expected_version: int | None) -> None:
     """Save only if nobody wrote since ``expected_version`` (None: whatever the version)."""
     version = annotation.version if expected_version is None else expected_version
     annotation.modified_at = timezone.now()
     fields = {name: getattr(annotation, name) for name in EDITABLE_FIELDS}
     written = Annotation.objects.filter(pk=annotation.pk, version=version).update(
-        version=F("version") + 1, **fields, **extra
+        version=F("version") + 1, **fields
     )
     if not written:
         raise Conflict
