@@ -26,10 +26,10 @@ from datetime import UTC, datetime
 
 import yaml
 
-from annotations import anchoring, jsonld
+from annotations import anchoring, jsonld, services
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.cleaning import CELL_TAGS, block_starts
-from archive.models import Post
+from archive.models import Post, TaggedPost
 
 COLOUR_NAMES = {colour.value: colour.label.split(" ", 1)[1] for colour in Colour}
 ORPHANS_HEADING = "## 未定位 Orphaned"
@@ -72,22 +72,8 @@ def notes_for_export(user, annotations=None) -> list[PostNotes]:
     posts = {}
     for annotation in annotations:  # one Post object per post, shared by its annotations
         annotation.post = posts.setdefault(annotation.post_id, annotation.post)
-    tags = _post_tags(list(posts))
-    for post in posts.values():
-        post.tag_names = tags.get(post.pk, [])
+    with_tag_names(posts.values(), through=TaggedPost)
     return group_by_post(annotations)
-
-
-def _post_tags(post_ids: list[int]) -> dict[int, list[str]]:
-    from archive.models import TaggedPost
-
-    found: dict[int, list[str]] = {}
-    rows = TaggedPost.objects.filter(content_object_id__in=post_ids).values_list(
-        "content_object_id", "tag__name"
-    )
-    for pk, name in rows:
-        found.setdefault(pk, []).append(name)
-    return found
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -377,8 +363,6 @@ def import_jsonld(user, data) -> ImportReport:
     Nothing is dropped silently: an annotation whose post is not in the archive is reported
     with its source URL; one whose passage is gone is kept as an orphan.
     """
-    from annotations import markdown
-
     report = ImportReport()
     for index, item in enumerate(items_of(data)):
         changes = jsonld.parse(item, partial=False)
@@ -416,10 +400,7 @@ def import_jsonld(user, data) -> ImportReport:
                 report.restored += 1
             else:
                 report.reanchored += 1
-        for name in ("kind", "colour", "shared", "language", "body"):
-            if name in values:
-                setattr(annotation, name, values[name])
-        annotation.body_html = markdown.render(annotation.body)
+        services.apply_values(annotation, values)
         annotation.refresh_search_text(values.get("tags", []))
         for name, attribute in (("created", "created_at"), ("modified", "modified_at")):
             stamp = _datetime(item.get(name))

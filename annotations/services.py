@@ -59,7 +59,8 @@ def _selector(post: Post, values: dict) -> anchoring.Selector:
         raise Invalid([{"field": field, "message": error.message}]) from error
 
 
-def _apply(annotation: Annotation, values: dict) -> None:
+def apply_values(annotation: Annotation, values: dict) -> None:
+    """Set the fields ``values`` carries (the note rendered with it); not the selection."""
     for name in ("kind", "colour", "shared", "language"):
         if name in values:
             setattr(annotation, name, values[name])
@@ -73,7 +74,7 @@ def create(user, values: dict, *, host: str = "") -> Annotation:
     post = find_post(values.get("post"), host=host)
     annotation = Annotation(user=user, post=post, state=State.ANCHORED, anchored_by="selection")
     annotation.set_selector(_selector(post, values))
-    _apply(annotation, values)
+    apply_values(annotation, values)
     annotation.refresh_search_text(values.get("tags", []))
     annotation.save()
     if values.get("tags"):
@@ -99,7 +100,7 @@ def update(
         if any(values.get(name) != getattr(annotation, name) for name in ("exact", "start", "end")):
             annotation.set_selector(_selector(post, values))
             annotation.state, annotation.anchored_by = State.ANCHORED, "selection"
-    _apply(annotation, values)
+    apply_values(annotation, values)
     tag_names = values["tags"] if "tags" in values else _tag_names(annotation)
     annotation.refresh_search_text(tag_names)
     _save_if_version(annotation, expected_version)
