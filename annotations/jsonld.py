@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 
 from annotations.models import Annotation, Colour, Kind
 
@@ -70,7 +69,7 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
         },
         "pizhu": {
             "post": annotation.post_id,
-            "reader": f"{base_url}{_reader_url(annotation.post_id)}#annotation-{annotation.pk}",
+            "reader": f"{base_url}{annotation.get_absolute_url()}",
             "kind": annotation.kind,
             "colour": annotation.colour,
             "colourName": annotation.get_colour_display(),
@@ -228,11 +227,6 @@ def _parse_body(bodies, changes: Changes) -> None:
     if len(cleaned_tags) > settings.PIZHU_MAX_TAGS:
         changes.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
     changes.values.update(body=text, language=language, tags=cleaned_tags)
-
-
-@lru_cache(maxsize=4096)
-def _reader_url(post_id: int) -> str:
-    return reverse("archive:post_detail", args=[post_id])
 
 
 def post_id_from_reader_url(url: str, host: str) -> int | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -34,6 +36,12 @@ class Colour(models.TextChoices):
 class State(models.TextChoices):
     ANCHORED = "anchored", "已定位 Anchored"
     ORPHANED = "orphaned", "未定位 Orphaned"
+
+
+@lru_cache(maxsize=4096)
+def _reader_url(post_id: int) -> str:
+    """The post's reader URL without loading the post (every export line links to one)."""
+    return reverse("archive:post_detail", args=[post_id])
 
 
 class TaggedAnnotation(TaggedItemBase):
@@ -148,7 +156,7 @@ class Annotation(models.Model):
         return f"{self.get_kind_display()}: {self.exact[:40]}"
 
     def get_absolute_url(self):
-        return f"{self.post.get_absolute_url()}#annotation-{self.pk}"
+        return f"{_reader_url(self.post_id)}#annotation-{self.pk}"
 
     @property
     def selector(self) -> Selector:
