@@ -263,6 +263,31 @@ class Text:
     def normalised(self) -> Normalised:
         return Normalised(self.text)
 
+    def around(
+        self, selector: Selector, start: int, end: int, *, near: int | None = None
+    ) -> tuple[str, str]:
+        """The text before and after [start, end), normalised, from as far as the selector's
+        context reaches (layout whitespace can fill many raw characters): for scoring the
+        whole context, with room to spare; for ``near`` characters, just enough."""
+        if near is None:
+            reach_before, reach_after = len(selector.prefix) * 2 + 64, len(selector.suffix) * 2 + 64
+        else:
+            reach_before, reach_after = len(selector.prefix) + near, len(selector.suffix) + near
+        before = normalise(self.text[max(0, start - reach_before) : start])
+        after = normalise(self.text[end : end + reach_after])
+        return before, after
+
+    def near_intact(
+        self, selector: Selector, start: int, end: int, *, near: int = 8, blank_ok: bool = False
+    ) -> bool:
+        """The ``near`` characters on each side of [start, end) are the selector's own
+        (``blank_ok``: or nothing but whitespace there, as at a paragraph's edge)."""
+        before, after = self.around(selector, start, end, near=near)
+        before, after = before[-near:], after[:near]
+        return (
+            before == normalise(selector.prefix)[-near:] or (blank_ok and not before.strip())
+        ) and (after == normalise(selector.suffix)[:near] or (blank_ok and not after.strip()))
+
     def context_score(self, selector: Selector, start: int, end: int) -> float:
         """How well the text around [start, end) agrees with the selector's context (0–1),
         compared after normalising (whitespace runs, width, punctuation).
@@ -271,8 +296,7 @@ class Text:
         prefix, not its suffix), so the better side counts most."""
         want_before = normalise(selector.prefix)
         want_after = normalise(selector.suffix)
-        before = normalise(self.text[max(0, start - len(selector.prefix) * 2 - 64) : start])
-        after = normalise(self.text[end : end + len(selector.suffix) * 2 + 64])
+        before, after = self.around(selector, start, end)
         scores = []
         for want, have, at_end in ((want_before, before, True), (want_after, after, False)):
             if not want.strip():  # the quote was at the very start or end of the text
@@ -451,15 +475,6 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
     if found:
         return Anchor(*found, "fuzzy")
     return None
-
-
-def _near_context_intact(body: str, selector: Selector, start: int, end: int, near: int = 8):
-    # As far back as the prefix reaches: layout whitespace can fill many raw characters.
-    before = normalise(body[max(0, start - len(selector.prefix) - near) : start])[-near:]
-    after = normalise(body[end : end + len(selector.suffix) + near])[:near]
-    return (
-        before == normalise(selector.prefix)[-near:] and after == normalise(selector.suffix)[:near]
-    )
 
 
 def _perfect_context(body: str, selector: Selector, start: int, end: int) -> bool:
@@ -677,7 +692,7 @@ class Edits:
         if (
             distance <= max(1, error_budget(len(quote)))
             and distance < len(quote)
-            and _near_context_intact(doc.text, selector, new_start, new_end)
+            and doc.near_intact(selector, new_start, new_end)
         ):
             return Anchor(new_start, new_end, "diff")
         return None
@@ -688,7 +703,6 @@ class Edits:
         short quote), and look-alikes must not tie."""
         norm = doc.normalised
         inserted = [(b[3], b[4]) for b in self.blocks if b[2] == "+"]
-        want_before, want_after = normalise(selector.prefix), normalise(selector.suffix)
         near = 8 if len(normalise(selector.exact)) <= 8 else 4
         candidates = []
         for at in _occurrences(doc.text, selector.exact):
@@ -696,11 +710,7 @@ class Edits:
             start_n, end_n = norm.normalised(at), norm.normalised(end)
             if not any(a <= start_n and end_n <= b for a, b in inserted):
                 continue
-            before = normalise(doc.text[max(0, at - len(selector.prefix) - near) : at])[-near:]
-            after = normalise(doc.text[end : end + len(selector.suffix) + near])[:near]
-            if before.strip() and before != want_before[-near:]:
-                continue
-            if after.strip() and after != want_after[:near]:
+            if not doc.near_intact(selector, at, end, near=near, blank_ok=True):
                 continue
             candidates.append((doc.context_score(selector, at, end), at, end))
         return _choose(candidates, selector.start)
