@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -33,6 +32,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from common import production_environment  # bench/common.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PORT = 8421
@@ -40,19 +41,9 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/pizhu_load"
 
 
 def environment(database_url: str, data_dir: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=database_url,
-        PIZHU_DATA_DIR=str(data_dir),
-        SECRET_KEY="load-bench-only-" + "x" * 40,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        SECURE_HSTS_SECONDS="0",
+    return production_environment(
+        data_dir, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database_url
     )
-    return env
 
 
 PREPARE = """

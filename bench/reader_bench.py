@@ -15,7 +15,6 @@ drawn from the archive's own text, one request at a time.
 
 import argparse
 import http.client
-import os
 import random
 import re
 import shutil
@@ -26,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
+
+from common import production_environment  # bench/common.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -38,16 +39,9 @@ def run(cmd, env, **kwargs):
 
 
 def environment(data_dir: Path) -> dict:
-    env = dict(os.environ)
-    env.update(
+    env = production_environment(
+        data_dir,
         DJANGO_SETTINGS_MODULE="bench.settings",
-        PIZHU_DATA_DIR=str(data_dir),
-        SECRET_KEY="bench-only-" + "x" * 40,
-        DEBUG="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        SECURE_HSTS_SECONDS="0",
         PIZHU_BENCH_PAGE=str(data_dir / "page.html"),
     )
     env.pop("DATABASE_URL", None)
