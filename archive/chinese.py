@@ -16,8 +16,26 @@ import opencc
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x2A6E0))
 
 
-@cache
+_TABLES: dict[str, dict[int, str]] = {}
+
+
 def _char_table(config: str) -> dict[int, str]:
+    table = _TABLES.get(config)
+    if table is None:
+        table = _TABLES[config] = _build_char_table(config)
+    return table
+
+
+def char_tables(*configs: str) -> dict[str, dict[int, str]]:
+    return {config: _char_table(config) for config in configs}
+
+
+def install_char_tables(tables: dict[str, dict[int, str]]) -> None:
+    """Use tables built by another process: building them loads OpenCC's dictionaries."""
+    _TABLES.update(tables)
+
+
+def _build_char_table(config: str) -> dict[int, str]:
     chars = [chr(c) for start, end in _CJK_RANGES for c in range(start, end)]
     converted = opencc.OpenCC(config).convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # a multi-line mapping would misalign: convert singly

@@ -26,7 +26,6 @@ from html import escape
 from itertools import pairwise
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.chinese import to_simplified_chars, variants
@@ -367,6 +366,9 @@ def matching_ids(query: Query):
 
     SQLite: the ids are gathered once into a temporary table of this connection, because
     each of the counts would otherwise run the full-text match again."""
+    # Imported here: the ORM is not needed by import workers, which use this module too.
+    from django.db.models.expressions import RawSQL
+
     if connection.vendor == "postgresql":
         return RawSQL(
             "SELECT post_id FROM archive_search WHERE document @@ to_tsquery('simple', %s)",

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from archive import search
 from archive.cleaning import CLEANER_VERSION
 from archive.importer import ImportUsageError, discover, import_paths
 from archive.models import ImportedFile, Post, Source
@@ -214,16 +215,21 @@ def test_force_rereads_unchanged_files(archive_dir):
     assert report.unchanged == 1 and report.updated == 0
 
 
-def test_worker_processes_give_the_same_result_as_one_process(archive_dir, settings):
+def test_worker_processes_give_the_same_result_as_one_process(archive_dir, monkeypatch):
+    from archive import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_THRESHOLD", 50)
     for n in range(60):
         archive_dir.write(
             f"2024-01-{n % 28 + 1:02d}-p{n}.md",
             url=f"https://example.org/{n % 55}",
-            title=f"第{n}篇",
+            title=f"臺灣第{n}篇",
             tags=f"[ 标签{n % 7} ]",
         )
     archive_dir.write("2024-02-01-broken.md", content="broken")
     parallel = import_paths([archive_dir], jobs=2)
+    # Workers fold traditional characters for the search index as this process does.
+    assert search.search("台湾第7篇", Post.objects.all()).count() == 1
     rows = list(Post.objects.order_by("url").values_list("url", "title", "content_hash"))
     Post.objects.all().delete()
     ImportedFile.objects.all().delete()
@@ -285,3 +291,15 @@ def test_imported_dates_sort_and_filter_like_orm_written_ones(archive_dir):
     assert Post.objects.filter(**window).count() == 2
     b = Post.objects.get(url="https://example.org/b")
     assert b.published_at.isoformat() == "2024-01-01T22:30:00+00:00"
+
+
+def test_worker_results_are_regrouped_into_batches_bounded_by_size_and_count():
+    from archive.importer import _regroup
+
+    class Item:
+        def __init__(self, nbytes):
+            self.nbytes = nbytes
+
+    chunks = [[Item(3), Item(3)], [Item(5)], [Item(1)], [Item(1), Item(1), Item(1)], [Item(2)]]
+    batches = list(_regroup(chunks, max_files=4, max_bytes=10))
+    assert [[i.nbytes for i in batch] for batch in batches] == [[3, 3, 5], [1, 1, 1, 1], [2]]
