@@ -8,6 +8,7 @@ not timed), like `hugo` is a whole process. Peak RSS is the largest sum over the
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -95,13 +96,16 @@ def main():
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([python, "manage.py", "flush", "--noinput"], cwd=ROOT, env=env, check=True)
 
-    cmd = [python, "manage.py", "import_posts", str(args.folder)]
+    report = work / "report.json"
+    cmd = [python, "manage.py", "import_posts", str(args.folder), "--report", str(report)]
     if args.jobs:
         cmd += ["--jobs", str(args.jobs)]
     full, full_rss, status = measure(cmd, env)
+    index = json.loads(report.read_text())["search_index_seconds"]
     print(
         f"pizhu import (full):   {full:6.2f} s  {count / full:7.0f} posts/s  "
-        f"{nbytes / 1e6 / full:6.1f} MB/s  peak RSS {full_rss:5.0f} MB  (exit {status})"
+        f"{nbytes / 1e6 / full:6.1f} MB/s  peak RSS {full_rss:5.0f} MB  (exit {status}; "
+        f"{index:.1f} s of it in search-index inserts)"
     )
     noop, noop_rss, status = measure(cmd, env)
     print(
