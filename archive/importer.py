@@ -261,8 +261,10 @@ class _Run:
         self.report = report
         self.dry_run = dry_run
         self.progress = progress
-        self.paths_by_url: dict[str, list[str]] = {}
         self.winner_by_url: dict[str, str] = {}  # the best-ranked file seen for each URL
+        # Every file of a URL carried by more than one (a list for every URL cost 100 bytes
+        # a file, and nearly all URLs have one file).
+        self.shared_urls: dict[str, list[str]] = {}
         self.demoted: set[str] = set()  # files that lost their URL to a later winner
         self.source_ids: dict[str, int] = {}
         self.tag_ids: dict[str, int] = {}
@@ -368,8 +370,9 @@ class _Run:
 
     def _claim(self, url: str, path: str) -> bool:
         """Record that ``path`` carries ``url``; True if it is now that URL's winner."""
-        self.paths_by_url.setdefault(url, []).append(path)
         current = self.winner_by_url.get(url)
+        if current is not None:
+            self.shared_urls.setdefault(url, [current]).append(path)
         if current is not None and rank(current) > rank(path):
             return False
         if current is not None:
@@ -557,8 +560,7 @@ class _Run:
             )
         self.report.duplicates = [
             {"url": url, "paths": sorted(paths, key=rank), "kept": self.winner_by_url[url]}
-            for url, paths in sorted(self.paths_by_url.items())
-            if len(paths) > 1
+            for url, paths in sorted(self.shared_urls.items())
         ]
         self.report.failed.sort(key=lambda f: f["path"])
 
