@@ -144,7 +144,7 @@ def import_paths(
             if jobs > 1 and len(to_hash) >= PARALLEL_THRESHOLD:
                 pool = _pool(jobs)
             hashed = _map(pool, hash_files, _chunks(to_hash))
-            to_process = run.compare_with_ledger(hashed, force=force)
+            to_process = run.compare_with_ledger(to_hash, hashed, force=force)
             tasks = _batches(to_process, TASK_FILES, TASK_BYTES)
             # Two batches' worth of tasks in flight: workers go on while a batch is written.
             window = 2 * max(jobs, BATCH_FILES // TASK_FILES)
@@ -235,7 +235,7 @@ def _regroup(chunks: Iterable[list], max_files: int, max_bytes: int) -> Iterator
 
 
 def _map(pool, func, chunks):
-    results = pool.map(func, chunks) if pool is not None else map(func, chunks)
+    results = pool.imap(func, chunks) if pool is not None else map(func, chunks)
     for chunk in results:
         yield from chunk
 
@@ -313,11 +313,14 @@ class _Run:
             and known[3] == digest  # the post still holds this file's content
         )
 
-    def compare_with_ledger(self, hashed, *, force: bool) -> list[tuple[str, int]]:
-        """Count unchanged files; return (path, size) of the files that need parsing."""
+    def compare_with_ledger(self, paths, hashed, *, force: bool) -> list[tuple[str, int]]:
+        """Count unchanged files; return (path, size) of the files that need parsing.
+
+        ``hashed`` holds ``hash_files`` results for ``paths``, in order; the paths are taken
+        from ``paths``, so that the run holds one string per file, not a worker's copy too."""
         ledger = self.ledger
         to_process = []
-        for path, digest, size, error in hashed:
+        for path, (_, digest, size, error) in zip(paths, hashed, strict=True):
             if error:
                 self._fail(Failure(path, error))
                 continue

@@ -12,6 +12,7 @@ import ctypes
 import ctypes.util
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from archive import chinese, cleaning, search
@@ -62,16 +63,21 @@ def return_large_blocks_to_the_system(threshold: int = 64 * 1024) -> None:
 
     glibc raises its mmap threshold each time a large mapped block is freed, up to 32 MB;
     after the first few posts every string of a post came from the heap, and the heap's free
-    space, fragmented by small objects, was not returned: 56 MB more peak RSS over the three
-    import processes (bench/import_bench.py). A fixed threshold keeps large blocks mapped, so
-    freeing them gives the memory back. No-op off glibc."""
+    space, fragmented by small objects, was not returned: 34 to 56 MB more peak RSS over the
+    import's processes (bench/import_bench.py). A fixed threshold keeps large blocks mapped,
+    so freeing them gives the memory back. No-op off glibc."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(M_MMAP_THRESHOLD, threshold)
+
+
+@cache
+def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        if libc is not None and hasattr(libc, "mallopt"):
-            libc.mallopt(M_MMAP_THRESHOLD, threshold)
+        return ctypes.CDLL(name) if name else None
     except OSError:
-        pass
+        return None
 
 
 def hash_files(paths: list[str]) -> list[tuple[str, str, int, str]]:
