@@ -22,6 +22,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter, itemgetter
 from pathlib import Path, PurePath
 
 from django.conf import settings
@@ -145,11 +147,21 @@ def import_paths(
                 pool = _pool(jobs)
             hashed = _map(pool, hash_files, _chunks(to_hash))
             to_process = run.compare_with_ledger(to_hash, hashed, force=force)
-            tasks = _batches(to_process, TASK_FILES, TASK_BYTES)
+            tasks = (
+                [path for path, _ in group]
+                for group in _groups(
+                    to_process, size=itemgetter(1), max_count=TASK_FILES, max_bytes=TASK_BYTES
+                )
+            )
             # Two batches' worth of tasks in flight: workers go on while a batch is written.
             window = 2 * max(jobs, BATCH_FILES // TASK_FILES)
             results = _imap_bounded(pool, process_files, tasks, window=window)
-            for batch in _regroup(results, BATCH_FILES, BATCH_BYTES):
+            for batch in _groups(
+                chain.from_iterable(results),
+                size=attrgetter("nbytes"),
+                max_count=BATCH_FILES,
+                max_bytes=BATCH_BYTES,
+            ):
                 run.write(batch)
             run.finish()
     finally:
@@ -206,32 +218,20 @@ def _chunks(items: list, size: int = 128) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _batches(files: list[tuple[str, int]], max_files: int, max_bytes: int) -> Iterator[list[str]]:
-    """Group (path, size) into batches bounded by count and bytes: memory stays flat."""
-    batch: list[str] = []
-    size = 0
-    for path, nbytes in files:
-        if batch and (len(batch) >= max_files or size + nbytes > max_bytes):
-            yield batch
-            batch, size = [], 0
-        batch.append(path)
-        size += nbytes
-    if batch:
-        yield batch
-
-
-def _regroup(chunks: Iterable[list], max_files: int, max_bytes: int) -> Iterator[list]:
-    """Workers' results, regrouped into batches of about ``max_bytes`` of posts."""
-    batch: list = []
-    size = 0
-    for chunk in chunks:
-        batch.extend(chunk)
-        size += sum(item.nbytes for item in chunk)
-        if len(batch) >= max_files or size >= max_bytes:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+def _groups(items: Iterable, *, size, max_count: int, max_bytes: int) -> Iterator[list]:
+    """Consecutive items in groups of at most ``max_count`` and, unless one item alone is
+    larger, ``max_bytes`` by ``size(item)``: memory stays flat whatever the archive."""
+    group: list = []
+    total = 0
+    for item in items:
+        nbytes = size(item)
+        if group and (len(group) >= max_count or total + nbytes > max_bytes):
+            yield group
+            group, total = [], 0
+        group.append(item)
+        total += nbytes
+    if group:
+        yield group
 
 
 def _map(pool, func, chunks):

@@ -293,13 +293,9 @@ def test_imported_dates_sort_and_filter_like_orm_written_ones(archive_dir):
     assert b.published_at.isoformat() == "2024-01-01T22:30:00+00:00"
 
 
-def test_worker_results_are_regrouped_into_batches_bounded_by_size_and_count():
-    from archive.importer import _regroup
+def test_files_are_grouped_by_count_and_size_with_a_large_file_alone():
+    from archive.importer import _groups
 
-    class Item:
-        def __init__(self, nbytes):
-            self.nbytes = nbytes
-
-    chunks = [[Item(3), Item(3)], [Item(5)], [Item(1)], [Item(1), Item(1), Item(1)], [Item(2)]]
-    batches = list(_regroup(chunks, max_files=4, max_bytes=10))
-    assert [[i.nbytes for i in batch] for batch in batches] == [[3, 3, 5], [1, 1, 1, 1], [2]]
+    sizes = [3, 3, 5, 1, 1, 1, 1, 1, 12, 2]
+    groups = list(_groups(sizes, size=int, max_count=4, max_bytes=10))
+    assert groups == [[3, 3], [5, 1, 1, 1], [1, 1], [12], [2]]
