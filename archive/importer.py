@@ -153,8 +153,9 @@ def import_paths(
                     to_process, size=itemgetter(1), max_count=TASK_FILES, max_bytes=TASK_BYTES
                 )
             )
-            # Two batches' worth of tasks in flight: workers go on while a batch is written.
-            window = 2 * max(jobs, BATCH_FILES // TASK_FILES)
+            # A batch's worth of tasks and one more per worker in flight: workers go on
+            # while a batch is written, and results queued behind the writer stay few.
+            window = BATCH_FILES // TASK_FILES + jobs
             results = _imap_bounded(pool, process_files, tasks, window=window)
             for batch in _groups(
                 chain.from_iterable(results),
