@@ -81,6 +81,12 @@ def manage(env, *args, **kwargs):
     return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, text=True, **kwargs)
 
 
+def shell_json(env, code: str):
+    """What ``code``, run by ``manage.py shell``, prints as JSON."""
+    output = manage(env, "shell", "--verbosity", "0", "-c", code, capture_output=True).stdout
+    return json.loads(output)
+
+
 def psql(sql: str) -> None:
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
 
@@ -222,17 +228,7 @@ def run_one(kind: str, options) -> None:
     with tempfile.TemporaryDirectory(prefix="pizhu-load-") as folder:
         data_dir = Path(folder)
         env = prepare_database(kind, data_dir)
-        prepared = json.loads(
-            manage(
-                env,
-                "shell",
-                "--verbosity",
-                "0",
-                "-c",
-                PREPARE.replace("sys.argv[1]", str(options.clients)),
-                capture_output=True,
-            ).stdout
-        )
+        prepared = shell_json(env, PREPARE.replace("sys.argv[1]", str(options.clients)))
         server = subprocess.Popen(
             [
                 PYTHON, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
@@ -263,17 +259,7 @@ def run_one(kind: str, options) -> None:
         expected = {str(pk): mine["body"] for c in clients for pk, mine in c.mine.items()}
         audit_file = data_dir / "expected.json"
         audit_file.write_text(json.dumps(expected))
-        audit = json.loads(
-            manage(
-                env,
-                "shell",
-                "--verbosity",
-                "0",
-                "-c",
-                AUDIT.replace("sys.argv[1]", repr(str(audit_file))),
-                capture_output=True,
-            ).stdout
-        )
+        audit = shell_json(env, AUDIT.replace("sys.argv[1]", repr(str(audit_file))))
         if kind == "postgres":
             psql("DROP DATABASE IF EXISTS pizhu_load")
 
