@@ -13,6 +13,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +27,9 @@ django.setup()
 from archive import cleaning, search, tidy  # noqa: E402
 from archive.parsing import article_html, parse_post  # noqa: E402
 
-FTS_TABLE = (
-    "CREATE VIRTUAL TABLE archive_search USING fts5("
-    "title, author, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '1')"
-)
+# The real table's statements, from the migrations that make it.
+SEARCH_TABLE = import_module("archive.migrations.0002_search_index").SQLITE
+AUTOMERGE = import_module("archive.migrations.0005_search_automerge").AUTOMERGE
 BATCH = 64
 
 
@@ -68,8 +68,12 @@ def fts_seconds(documents: list[search.Document]) -> float:
         db = sqlite3.connect(Path(folder, "fts.sqlite3"), isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(FTS_TABLE)
-        db.execute("INSERT INTO archive_search (archive_search, rank) VALUES ('automerge', 16)")
+        for statement in SEARCH_TABLE:
+            db.execute(statement)
+        db.execute(
+            "INSERT INTO archive_search (archive_search, rank) VALUES ('automerge', ?)",
+            [AUTOMERGE],
+        )
         started = time.perf_counter()
         for start in range(0, len(documents), BATCH):
             db.execute("BEGIN")

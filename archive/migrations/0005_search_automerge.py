@@ -4,8 +4,10 @@ and merging every 4 (the default) rewrote the index over and over. With 16, a fu
 
 from django.db import migrations
 
+AUTOMERGE = 16
 
-def set_automerge(apps, schema_editor, value=16):
+
+def set_automerge(apps, schema_editor, value=AUTOMERGE):
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(
             "INSERT INTO archive_search (archive_search, rank) VALUES ('automerge', %s)", [value]
