@@ -1,12 +1,16 @@
 """Import a Jekyll post archive into Post rows: fast, idempotent, and loud about bad files.
 
-Two phases:
+Two phases, after the files are found:
 
-1. Every file is hashed and compared with the ledger (``ImportedFile``): a file whose bytes
-   were already imported costs one SHA-256 and nothing else, so a no-op re-import is cheap.
-2. New and changed files are parsed and cleaned in worker processes (``archive.pipeline``)
-   and written by this process in batches, one transaction each. A batch that fails is
-   retried file by file, so one bad row fails alone.
+1. Every file is compared with the ledger (``ImportedFile``), 500 at a time: a file with the
+   ledger's size and modification time costs a stat, one with its bytes a SHA-256, and
+   nothing else, so a no-op re-import is cheap. The others are queued.
+2. Queued files are parsed and cleaned in worker processes (``archive.pipeline``) and
+   written by this process in batches, one transaction each. A batch that fails is retried
+   file by file, so one bad row fails alone.
+
+The run's memory does not grow with the archive: the files found, the queue and each URL's
+winner are kept in temporary tables of the database connection (``_Run``).
 
 Several files with one source URL make one post. The winner is the file whose name sorts last
 (the generator names files by date, so that is the newest version), whatever order the files
@@ -22,7 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 from operator import attrgetter, itemgetter
 from pathlib import Path, PurePath
 
@@ -46,6 +50,9 @@ BATCH_BYTES = 4 * 1024 * 1024
 # Below this many files to read, this process alone is done before spawned workers would be
 # ready (0.4 s, about 80 median posts' work).
 PARALLEL_THRESHOLD = 200
+# Files per step of the first phase (one ledger query each): the run never holds the list of
+# an archive's paths.
+SCAN_FILES = 500
 
 
 class ImportUsageError(Exception):
@@ -92,22 +99,35 @@ class ImportReport:
 # --- finding files -----------------------------------------------------------------------
 
 
-def discover(paths: Iterable[str | os.PathLike]) -> list[str]:
-    """Absolute paths of the posts named: files as given, folders searched recursively."""
-    found: set[str] = set()
+def discover(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
+    """Absolute paths of the posts named: files as given, folders searched recursively.
+
+    Every path is checked before this returns; files are then found lazily, in no particular
+    order and possibly more than once (a folder given twice, a link to a file found anyway):
+    the run's file table sorts them and keeps each once, so no list of them is ever held."""
+    files, folders = [], []
     for given in paths:
         path = Path(given).expanduser()
         if path.is_file():
-            found.add(str(path.resolve()))
+            files.append(str(path.resolve()))
         elif path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in files:
-                    if PurePath(name).suffix.lower() in POST_SUFFIXES and not name.startswith("."):
-                        found.add(str(Path(root, name).resolve()))
+            folders.append(str(path.resolve()))
         else:
             raise ImportUsageError(f"{given}: no such file or folder")
-    return sorted(found)
+    return chain(files, chain.from_iterable(map(_walk, folders)))
+
+
+def _walk(folder: str) -> Iterator[str]:
+    """The posts under ``folder``: hidden files and folders skipped, linked folders not
+    followed, a linked file under its real path (a broken link too: its failure is reported)."""
+    with os.scandir(folder) as entries:  # one entry at a time: a folder can hold 100,000
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                yield from _walk(entry.path)
+            elif os.path.splitext(entry.name)[1].lower() in POST_SUFFIXES:
+                yield os.path.realpath(entry.path) if entry.is_symlink() else entry.path
 
 
 def rank(path: str) -> tuple[str, str]:
@@ -133,24 +153,27 @@ def import_paths(
     were handled (a progress bar needs both)."""
     started = time.perf_counter()
     pipeline.return_large_blocks_to_the_system()
-    files = discover(paths)
-    if on_discovered:
-        on_discovered(len(files))
-    report = ImportReport(files=len(files), dry_run=dry_run)
+    found = discover(paths)
+    report = ImportReport(dry_run=dry_run)
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
     pool = None
     try:
-        with _no_query_log():
-            run = _Run(report, dry_run=dry_run, progress=progress or (lambda n: None))
-            to_hash = run.skip_unchanged_by_stat(files, force=force)
-            if jobs > 1 and len(to_hash) >= PARALLEL_THRESHOLD:
+        with _no_query_log(), _Run(report, dry_run=dry_run, progress=progress) as run:
+            run.files.add(found)
+            report.files = len(run.files)
+            if on_discovered:
+                on_discovered(report.files)
+            for files in run.files.slices():
+                run.scan(files, force=force)
+            if jobs > 1 and len(run.queue) >= PARALLEL_THRESHOLD:
                 pool = _pool(jobs)
-            hashed = _map(pool, hash_files, _chunks(to_hash))
-            to_process = run.compare_with_ledger(to_hash, hashed, force=force)
             tasks = (
                 [path for path, _ in group]
                 for group in _groups(
-                    to_process, size=itemgetter(1), max_count=TASK_FILES, max_bytes=TASK_BYTES
+                    run.queued_files(),
+                    size=itemgetter(1),
+                    max_count=TASK_FILES,
+                    max_bytes=TASK_BYTES,
                 )
             )
             # A batch's worth of tasks and one more per worker in flight: workers go on
@@ -215,8 +238,10 @@ def _pool(jobs: int):
     )
 
 
-def _chunks(items: list, size: int = 128) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _groups(items: Iterable, *, size, max_count: int, max_bytes: int) -> Iterator[list]:
@@ -235,12 +260,6 @@ def _groups(items: Iterable, *, size, max_count: int, max_bytes: int) -> Iterato
         yield group
 
 
-def _map(pool, func, chunks):
-    results = pool.imap(func, chunks) if pool is not None else map(func, chunks)
-    for chunk in results:
-        yield from chunk
-
-
 def _imap_bounded(pool, func, batches: Iterator[list[str]], window: int):
     """Results of func(batch) in order, with at most ``window`` batches in flight."""
     if pool is None:
@@ -255,56 +274,206 @@ def _imap_bounded(pool, func, batches: Iterator[list[str]], window: int):
         yield pending.popleft().get()
 
 
-class _Run:
-    """State of one import run: the ledger, the URL winners, caches and the report."""
+class _TempTable:
+    """A temporary table of this connection, for what would otherwise grow in memory with
+    the archive. Each connection has its own; it is dropped at the end of the run."""
 
-    def __init__(self, report: ImportReport, *, dry_run: bool, progress):
+    def __init__(self, name: str, columns: str):
+        self.name, self.columns = name, columns
+
+    @property
+    def qualified(self) -> str:
+        schema = "pg_temp" if connection.vendor == "postgresql" else "temp"
+        return f"{schema}.{self.name}"
+
+    def execute(self, sql: str, params=()) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(table=self.qualified), params)
+            return cursor.fetchall() if cursor.description else []
+
+    def executemany(self, sql: str, rows: list) -> None:
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql.format(table=self.qualified), rows)
+
+    def create(self) -> None:
+        self.execute("DROP TABLE IF EXISTS {table}")
+        self.execute(f"CREATE TEMPORARY TABLE {self.name} ({self.columns})")
+
+    def drop(self) -> None:
+        self.execute("DROP TABLE IF EXISTS {table}")
+
+
+class _Claims(_TempTable):
+    """Which file carries each URL in this run so far: the best by ``rank``."""
+
+    def __init__(self):
+        super().__init__("import_claims", "url TEXT PRIMARY KEY, path TEXT NOT NULL")
+
+    def winners(self, urls: Iterable[str]) -> dict[str, str]:
+        found = {}
+        for some in _batched(set(urls), SCAN_FILES):
+            marks = ", ".join(["%s"] * len(some))
+            sql = f"SELECT url, path FROM {{table}} WHERE url IN ({marks})"  # noqa: S608
+            found.update(self.execute(sql, some))
+        return found
+
+    def record(self, winners: dict[str, str]) -> None:
+        self.executemany(
+            "INSERT INTO {table} (url, path) VALUES (%s, %s) "
+            "ON CONFLICT (url) DO UPDATE SET path = excluded.path",
+            list(winners.items()),
+        )
+
+
+class _Files(_TempTable):
+    """Every post file of the run, once, for the first phase to take in path order (which
+    makes the order of new posts' ids)."""
+
+    def __init__(self):
+        # Python's order of str, which SQLite's default collation has; PostgreSQL's would
+        # follow the locale.
+        collation = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+        super().__init__("import_files", f"path TEXT{collation} PRIMARY KEY")
+        self.length = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def add(self, paths: Iterable[str]) -> None:
+        for some in _batched(paths, SCAN_FILES):
+            self.executemany(
+                "INSERT INTO {table} (path) VALUES (%s) ON CONFLICT DO NOTHING",
+                [(path,) for path in some],
+            )
+        self.length = self.execute("SELECT count(*) FROM {table}")[0][0]
+
+    def slices(self) -> Iterator[list[str]]:
+        last = ""
+        while rows := self.execute(
+            "SELECT path FROM {table} WHERE path > %s ORDER BY path LIMIT %s", [last, SCAN_FILES]
+        ):
+            yield [path for (path,) in rows]
+            last = rows[-1][0]
+
+
+class _Queue(_TempTable):
+    """The files the first phase found new or changed, in order, for the second to read."""
+
+    def __init__(self):
+        super().__init__(
+            "import_queue",
+            "number INTEGER PRIMARY KEY, path TEXT NOT NULL, size BIGINT NOT NULL, "
+            "mtime_ns BIGINT NOT NULL",
+        )
+        self.length = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def extend(self, files: list[tuple[str, int, int]]) -> None:
+        self.executemany(
+            "INSERT INTO {table} (number, path, size, mtime_ns) VALUES (%s, %s, %s, %s)",
+            [(self.length + n, *file) for n, file in enumerate(files)],
+        )
+        self.length += len(files)
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        for start in range(0, self.length, SCAN_FILES):
+            yield from self.execute(
+                "SELECT path, size, mtime_ns FROM {table} "
+                "WHERE number >= %s AND number < %s ORDER BY number",
+                [start, start + SCAN_FILES],
+            )
+
+
+class _Run:
+    """State of one import run: a context manager around the run's temporary tables.
+
+    What would grow with the archive (its files, the files still to read, every URL's
+    winner) is kept in those tables, and the ledger is read a slice of files at a time. What
+    stays in memory grows only with what the report lists: duplicates, failures, warnings."""
+
+    def __init__(self, report: ImportReport, *, dry_run: bool, progress=None):
         self.report = report
         self.dry_run = dry_run
-        self.progress = progress
-        self.winner_by_url: dict[str, str] = {}  # the best-ranked file seen for each URL
-        # Every file of a URL carried by more than one (a list for every URL cost 100 bytes
-        # a file, and nearly all URLs have one file).
+        self.progress = progress or (lambda n: None)
+        self.files = _Files()
+        self.claims = _Claims()
+        self.queue = _Queue()
+        # Every file of a URL carried by more than one, and the files that lost their URL
+        # to a later winner: as many as there are duplicates.
         self.shared_urls: dict[str, list[str]] = {}
-        self.demoted: set[str] = set()  # files that lost their URL to a later winner
+        self.demoted: set[str] = set()
         self.source_ids: dict[str, int] = {}
         self.tag_ids: dict[str, int] = {}
-        self.ledger: dict[str, tuple] = {}
-        self.stats: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) seen this run
-        self.restat: list[str] = []  # unchanged content, new size or time: refresh the ledger
+        self.stats: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of files in flight
+
+    def __enter__(self) -> _Run:
+        for table in self.tables():
+            table.create()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if connection.needs_rollback:
+            return  # the caller's transaction is rolling back, and the tables with it
+        for table in self.tables():
+            table.drop()
+
+    def tables(self) -> list[_TempTable]:
+        return [self.files, self.claims, self.queue]
 
     # Phase 1 ------------------------------------------------------------------------------
 
-    def skip_unchanged_by_stat(self, files: list[str], *, force: bool) -> list[str]:
-        """Count files whose size and modification time match the ledger's as unchanged
-        (what make and rsync trust too; ``--force`` reads everything); return the rest."""
-        self.ledger = {
+    def scan(self, files: list[str], *, force: bool) -> None:
+        """Count the files that are unchanged since the ledger saw them and queue the rest.
+
+        A file whose size and modification time match the ledger's is not even read (what
+        make and rsync trust too; ``force`` reads everything); one whose bytes hash to the
+        ledger's is unchanged too, and the ledger learns its new size and time."""
+        ledger = {
             row[0]: row[1:]
-            for row in ImportedFile.objects.values_list(
+            for row in ImportedFile.objects.filter(path__in=files).values_list(
                 "path", "content_hash", "status", "url", "post__content_hash", "size", "mtime_ns"
-            ).iterator(chunk_size=2000)
+            )
         }
-        to_hash = []
+        stats, to_hash, unchanged, restat = {}, [], [], []
         for path in files:
             try:
                 stat = os.stat(path)
             except OSError:
                 to_hash.append(path)  # hash_files reports the reason
                 continue
-            self.stats[path] = (stat.st_size, stat.st_mtime_ns)
-            known = self.ledger.get(path)
+            stats[path] = (stat.st_size, stat.st_mtime_ns)
+            known = ledger.get(path)
             if (
                 not force
                 and known is not None
                 and self._unchanged(known, known[0])
-                and (known[4:6] == self.stats[path])
+                and known[4:6] == stats[path]
             ):
-                self._claim(known[2], path)
-                self.report.unchanged += 1
-                self.progress(1)
+                unchanged.append((known[2], path))
             else:
                 to_hash.append(path)
-        return to_hash
+        queued = []
+        for path, digest, _, error in hash_files(to_hash):
+            known = ledger.get(path)
+            if error:
+                self._fail(Failure(path, error))
+            elif not force and known is not None and self._unchanged(known, digest):
+                unchanged.append((known[2], path))
+                restat.append(path)
+            else:
+                queued.append((path, *stats.get(path, (0, 0))))
+        self._claim(unchanged)
+        self.report.unchanged += len(unchanged)
+        self.progress(len(unchanged))
+        self.queue.extend(queued)
+        if restat and not self.dry_run:
+            with transaction.atomic():
+                for path in restat:
+                    size, mtime_ns = stats[path]
+                    ImportedFile.objects.filter(path=path).update(size=size, mtime_ns=mtime_ns)
 
     @staticmethod
     def _unchanged(known: tuple, digest: str) -> bool:
@@ -314,39 +483,28 @@ class _Run:
             and known[3] == digest  # the post still holds this file's content
         )
 
-    def compare_with_ledger(self, paths, hashed, *, force: bool) -> list[tuple[str, int]]:
-        """Count unchanged files; return (path, size) of the files that need parsing.
-
-        ``hashed`` holds ``hash_files`` results for ``paths``, in order; the paths are taken
-        from ``paths``, so that the run holds one string per file, not a worker's copy too."""
-        ledger = self.ledger
-        to_process = []
-        for path, (_, digest, size, error) in zip(paths, hashed, strict=True):
-            if error:
-                self._fail(Failure(path, error))
-                continue
-            known = ledger.get(path)
-            if not force and known is not None and self._unchanged(known, digest):
-                self._claim(known[2], path)
-                self.report.unchanged += 1
-                self.progress(1)
-                self.restat.append(path)
-            else:
-                to_process.append((path, size))
-        return to_process
-
     # Phase 2 ------------------------------------------------------------------------------
 
+    def queued_files(self) -> Iterator[tuple[str, int]]:
+        """(path, size) of the queued files; their stats wait here until they are written."""
+        for path, size, mtime_ns in self.queue:
+            self.stats[path] = (size, mtime_ns)
+            yield path, size
+
     def write(self, results: list[Processed | Failure]) -> None:
-        batch: dict[str, Processed] = {}
-        losers: list[Processed] = []
+        processed = []
         for item in results:
             if isinstance(item, Failure):
                 self._fail(item)
-                continue
-            self._warn(item.post)
-            url, path = item.post.url, item.post.path
-            if self._claim(url, path):
+            else:
+                self._warn(item.post)
+                processed.append(item)
+        batch: dict[str, Processed] = {}
+        losers: list[Processed] = []
+        wins = self._claim([(item.post.url, item.post.path) for item in processed])
+        for item, won in zip(processed, wins, strict=True):
+            url = item.post.url
+            if won:
                 if url in batch:
                     losers.append(batch[url])
                 batch[url] = item
@@ -370,19 +528,28 @@ class _Run:
                     self._count(counts)
                 except Exception as exc:
                     self._fail(Failure(item.post.path, f"database: {exc}", item.post.content_hash))
+        for item in results:
+            self.stats.pop(item.post.path if isinstance(item, Processed) else item.path, None)
         self.progress(len(results))
 
-    def _claim(self, url: str, path: str) -> bool:
-        """Record that ``path`` carries ``url``; True if it is now that URL's winner."""
-        current = self.winner_by_url.get(url)
-        if current is not None:
-            self.shared_urls.setdefault(url, [current]).append(path)
-        if current is not None and rank(current) > rank(path):
-            return False
-        if current is not None:
-            self.demoted.add(current)
-        self.winner_by_url[url] = path
-        return True
+    def _claim(self, files: list[tuple[str, str]]) -> list[bool]:
+        """Record that each (url, path) carries its URL; True for a file that is now its URL's
+        winner (the best-ranked file so far)."""
+        winners = self.claims.winners(url for url, _ in files)
+        changed: dict[str, str] = {}
+        wins = []
+        for url, path in files:
+            current = winners.get(url)
+            if current is not None:
+                self.shared_urls.setdefault(url, [current]).append(path)
+                if rank(current) > rank(path):
+                    wins.append(False)
+                    continue
+                self.demoted.add(current)
+            winners[url] = changed[url] = path
+            wins.append(True)
+        self.claims.record(changed)
+        return wins
 
     def _count(self, counts: dict[str, int]) -> None:
         for key, value in counts.items():
@@ -553,17 +720,14 @@ class _Run:
     # End ----------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        if self.restat and not self.dry_run:
-            with transaction.atomic():
-                for path in self.restat:
-                    size, mtime_ns = self.stats.get(path, (0, 0))
-                    ImportedFile.objects.filter(path=path).update(size=size, mtime_ns=mtime_ns)
         if self.demoted and not self.dry_run:
-            ImportedFile.objects.filter(path__in=self.demoted).update(
-                status=ImportedFile.Status.DUPLICATE, post=None
-            )
+            for paths in _batched(sorted(self.demoted), SCAN_FILES):
+                ImportedFile.objects.filter(path__in=paths).update(
+                    status=ImportedFile.Status.DUPLICATE, post=None
+                )
+        kept = self.claims.winners(self.shared_urls)
         self.report.duplicates = [
-            {"url": url, "paths": sorted(paths, key=rank), "kept": self.winner_by_url[url]}
+            {"url": url, "paths": sorted(paths, key=rank), "kept": kept[url]}
             for url, paths in sorted(self.shared_urls.items())
         ]
         self.report.failed.sort(key=lambda f: f["path"])

@@ -263,12 +263,89 @@ def test_discover_searches_folders_and_takes_files_as_given(archive_dir, tmp_pat
     archive_dir.write(".hidden/2024-01-01-h.md")
     explicit = tmp_path / "post.txt"
     explicit.write_text(render_post())
-    assert discover([archive_dir, explicit]) == sorted([str(nested), str(explicit)])
+    assert sorted(discover([archive_dir, explicit])) == sorted([str(nested), str(explicit)])
 
 
 def test_discover_refuses_missing_paths(tmp_path):
     with pytest.raises(ImportUsageError, match="no such file or folder"):
         discover([tmp_path / "missing"])
+
+
+def test_each_file_is_imported_once_however_it_is_named(archive_dir, tmp_path):
+    (archive_dir.path / "sub").mkdir()
+    post = archive_dir.write("sub/2024-01-01-a.md", url="https://example.org/a")
+    outside = tmp_path / "elsewhere" / "2024-01-02-b.md"
+    outside.parent.mkdir()
+    outside.write_text(render_post(url="https://example.org/b"))
+    (archive_dir.path / "link-to-a.md").symlink_to(post)
+    (archive_dir.path / "link-to-b.md").symlink_to(outside)
+    (archive_dir.path / "sub" / "another-link-to-b.md").symlink_to(outside)
+    report = import_paths([archive_dir, archive_dir.path / "sub", post, archive_dir.path])
+    assert (report.files, report.created, report.duplicates) == (2, 2, [])
+    assert sorted(ImportedFile.objects.values_list("path", flat=True)) == sorted(
+        [str(post), str(outside)]
+    )
+
+
+def test_new_posts_are_numbered_in_file_name_order(archive_dir):
+    names = [f"2024-01-{day:02d}-p.md" for day in (5, 1, 28, 12, 3, 19)]
+    for number, name in enumerate(names):
+        archive_dir.write(name, url=f"https://example.org/{number}")
+    import_paths([archive_dir])
+    by_id = Post.objects.order_by("id").values_list("path", flat=True)
+    assert [os.path.basename(path) for path in by_id] == sorted(names)
+
+
+def test_a_broken_link_fails_with_its_reason(archive_dir):
+    (archive_dir.path / "2024-01-01-gone.md").symlink_to(archive_dir.path / "missing.md")
+    report = import_paths([archive_dir])
+    assert report.failed == [
+        {
+            "path": str(archive_dir.path / "missing.md"),
+            "error": "cannot read: No such file or directory",
+        }
+    ]
+
+
+def test_a_run_read_a_few_files_at_a_time_keeps_the_rules(archive_dir, monkeypatch):
+    from archive import importer
+
+    monkeypatch.setattr(importer, "SCAN_FILES", 2)
+    # One URL in three files, far apart in the run's order; its winner is written before the
+    # last of them is seen, and a file read later must not take its place.
+    shared = "https://example.org/shared"
+    archive_dir.write("2024-01-01-x.md", url=shared, body="<p>一</p>")
+    for n in range(5):
+        archive_dir.write(f"2024-02-0{n + 1}-other.md", url=f"https://example.org/{n}")
+    newest = archive_dir.write("2024-03-01-x.md", url=shared, body="<p>三</p>")
+    archive_dir.write("2024-04-01-broken.md", content="broken")
+    archive_dir.write("2024-02-10-x.md", url=shared, body="<p>二</p>")
+    first = import_paths([archive_dir])
+    assert (first.files, first.created, len(first.failed)) == (9, 6, 1)
+    assert Post.objects.get(url=shared).text == "三"
+    assert first.duplicates[0]["kept"] == str(newest) and len(first.duplicates[0]["paths"]) == 3
+    # Now an older duplicate changes, and a file nobody has seen arrives.
+    archive_dir.write("2024-01-01-x.md", url=shared, body="<p>一改</p>")
+    archive_dir.write("2024-05-01-new.md", url="https://example.org/new")
+    second = import_paths([archive_dir])
+    assert (second.created, second.updated, second.unchanged) == (1, 0, 6)
+    assert Post.objects.get(url=shared).text == "三"
+    assert second.duplicates == first.duplicates
+    statuses = dict(ImportedFile.objects.filter(url=shared).values_list("path", "status"))
+    assert sorted(statuses.values()) == ["duplicate", "duplicate", "imported"]
+    assert statuses[str(newest)] == "imported"
+
+
+def test_the_runs_temporary_tables_are_dropped_after_it(archive_dir):
+    from django.db import DatabaseError, connection, transaction
+
+    from archive.importer import _Run
+
+    archive_dir.write()
+    import_paths([archive_dir])
+    for table in _Run(None, dry_run=False).tables():
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {table.qualified}")  # noqa: S608
 
 
 def test_imported_dates_sort_and_filter_like_orm_written_ones(archive_dir):
