@@ -3,6 +3,8 @@
 Sizes follow a log-normal fitted to the real archive (median 21 KB, p99 176 KB, capped at
 680 KB, with one post at the cap); most posts are old scraped WordPress-style pages without
 the generator's header, the rest use the header; text is mostly Chinese. Deterministic (seeded).
+``--scale F`` multiplies every size by F: many small posts measure what grows with the number
+of files rather than with their bytes.
 """
 
 import argparse
@@ -108,17 +110,24 @@ def main():
     parser.add_argument("count", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every size by this")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     pool = text_pool(rng)
     args.folder.mkdir(parents=True, exist_ok=True)
     start = datetime(2014, 1, 1, tzinfo=UTC)
-    sizes = [min(MAX, int(rng.lognormvariate(math.log(MEDIAN), SIGMA))) for _ in range(args.count)]
+    sizes = [
+        int(args.scale * min(MAX, rng.lognormvariate(math.log(MEDIAN), SIGMA)))
+        for _ in range(args.count)
+    ]
     if args.count >= 100:
-        sizes[rng.randrange(args.count)] = MAX
+        sizes[rng.randrange(args.count)] = int(args.scale * MAX)
     total = 0
+    # A post every 97 minutes, closer together for large archives: a date in the future
+    # would be (rightly) ignored with a warning.
+    step = min(timedelta(minutes=97), timedelta(days=3650) / max(args.count, 1))
     for n, target in enumerate(sizes):
-        when = start + timedelta(minutes=n * 97)
+        when = start + n * step
         name, text = make_post(rng, pool, n, target, when)
         data = text.encode()
         (args.folder / name).write_bytes(data)
