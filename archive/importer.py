@@ -159,13 +159,13 @@ def import_paths(
     pool = None
     try:
         with _no_query_log(), _Run(report, dry_run=dry_run, progress=progress) as run:
-            run.files.add(found)
-            report.files = len(run.files)
+            run.files.add((path,) for path in found)
+            report.files = run.files.count()
             if on_discovered:
                 on_discovered(report.files)
-            for files in run.files.slices():
-                run.scan(files, force=force)
-            if jobs > 1 and len(run.queue) >= PARALLEL_THRESHOLD:
+            for rows in run.files.slices():
+                run.scan([path for (path,) in rows], force=force)
+            if jobs > 1 and run.queue.count() >= PARALLEL_THRESHOLD:
                 pool = _pool(jobs)
             tasks = (
                 [path for path, _ in group]
@@ -298,7 +298,9 @@ class _TempTable:
 
     def create(self) -> None:
         self.execute("DROP TABLE IF EXISTS {table}")
-        self.execute(f"CREATE TEMPORARY TABLE {self.name} ({self.columns})")
+        # SQLite: rows stored in their key's B-tree, not in a second one beside it.
+        clustered = " WITHOUT ROWID" if connection.vendor == "sqlite" else ""
+        self.execute(f"CREATE TEMPORARY TABLE {self.name} ({self.columns}){clustered}")
 
     def drop(self) -> None:
         self.execute("DROP TABLE IF EXISTS {table}")
@@ -326,65 +328,36 @@ class _Claims(_TempTable):
         )
 
 
-class _Files(_TempTable):
-    """Every post file of the run, once, for the first phase to take in path order (which
+class _PathTable(_TempTable):
+    """Rows keyed by path, each path once, read back a slice at a time in path order (which
     makes the order of new posts' ids)."""
 
-    def __init__(self):
+    def __init__(self, name: str, columns: tuple[str, ...] = ()):
         # Python's order of str, which SQLite's default collation has; PostgreSQL's would
         # follow the locale.
         collation = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-        super().__init__("import_files", f"path TEXT{collation} PRIMARY KEY")
-        self.length = 0
+        key = f"path TEXT{collation} PRIMARY KEY"
+        super().__init__(name, ", ".join([key, *(f"{c} BIGINT" for c in columns)]))
+        # Column names are this module's constants; values are parameters.
+        names = ", ".join(["path", *columns])
+        marks = ", ".join(["%s"] * (1 + len(columns)))
+        insert = f"INSERT INTO {{table}} ({names}) VALUES ({marks})"  # noqa: S608
+        self.insert = insert + " ON CONFLICT DO NOTHING"
+        self.select = f"SELECT {names} FROM {{table}} WHERE path > %s"  # noqa: S608
+        self.select += " ORDER BY path LIMIT %s"
 
-    def __len__(self) -> int:
-        return self.length
+    def add(self, rows: Iterable[tuple]) -> None:
+        for some in _batched(rows, SCAN_FILES):
+            self.executemany(self.insert, some)
 
-    def add(self, paths: Iterable[str]) -> None:
-        for some in _batched(paths, SCAN_FILES):
-            self.executemany(
-                "INSERT INTO {table} (path) VALUES (%s) ON CONFLICT DO NOTHING",
-                [(path,) for path in some],
-            )
-        self.length = self.execute("SELECT count(*) FROM {table}")[0][0]
+    def count(self) -> int:
+        return self.execute("SELECT count(*) FROM {table}")[0][0]
 
-    def slices(self) -> Iterator[list[str]]:
+    def slices(self) -> Iterator[list[tuple]]:
         last = ""
-        while rows := self.execute(
-            "SELECT path FROM {table} WHERE path > %s ORDER BY path LIMIT %s", [last, SCAN_FILES]
-        ):
-            yield [path for (path,) in rows]
+        while rows := self.execute(self.select, [last, SCAN_FILES]):
+            yield rows
             last = rows[-1][0]
-
-
-class _Queue(_TempTable):
-    """The files the first phase found new or changed, in order, for the second to read."""
-
-    def __init__(self):
-        super().__init__(
-            "import_queue",
-            "number INTEGER PRIMARY KEY, path TEXT NOT NULL, size BIGINT NOT NULL, "
-            "mtime_ns BIGINT NOT NULL",
-        )
-        self.length = 0
-
-    def __len__(self) -> int:
-        return self.length
-
-    def extend(self, files: list[tuple[str, int, int]]) -> None:
-        self.executemany(
-            "INSERT INTO {table} (number, path, size, mtime_ns) VALUES (%s, %s, %s, %s)",
-            [(self.length + n, *file) for n, file in enumerate(files)],
-        )
-        self.length += len(files)
-
-    def __iter__(self) -> Iterator[tuple[str, int, int]]:
-        for start in range(0, self.length, SCAN_FILES):
-            yield from self.execute(
-                "SELECT path, size, mtime_ns FROM {table} "
-                "WHERE number >= %s AND number < %s ORDER BY number",
-                [start, start + SCAN_FILES],
-            )
 
 
 class _Run:
@@ -398,9 +371,10 @@ class _Run:
         self.report = report
         self.dry_run = dry_run
         self.progress = progress or (lambda n: None)
-        self.files = _Files()
+        self.files = _PathTable("import_files")  # every file found, once
         self.claims = _Claims()
-        self.queue = _Queue()
+        # The files the first phase found new or changed, for the second to read.
+        self.queue = _PathTable("import_queue", ("size", "mtime_ns"))
         # Every file of a URL carried by more than one, and the files that lost their URL
         # to a later winner: as many as there are duplicates.
         self.shared_urls: dict[str, list[str]] = {}
@@ -468,7 +442,7 @@ class _Run:
         self._claim(unchanged)
         self.report.unchanged += len(unchanged)
         self.progress(len(unchanged))
-        self.queue.extend(queued)
+        self.queue.add(queued)
         if restat and not self.dry_run:
             with transaction.atomic():
                 for path in restat:
@@ -487,9 +461,10 @@ class _Run:
 
     def queued_files(self) -> Iterator[tuple[str, int]]:
         """(path, size) of the queued files; their stats wait here until they are written."""
-        for path, size, mtime_ns in self.queue:
-            self.stats[path] = (size, mtime_ns)
-            yield path, size
+        for rows in self.queue.slices():
+            for path, size, mtime_ns in rows:
+                self.stats[path] = (size, mtime_ns)
+                yield path, size
 
     def write(self, results: list[Processed | Failure]) -> None:
         processed = []
