@@ -403,14 +403,9 @@ class _Run:
         """Count the files that are unchanged since the ledger saw them and queue the rest.
 
         A file whose size and modification time match the ledger's is not even read (what
-        make and rsync trust too; ``force`` reads everything); one whose bytes hash to the
-        ledger's is unchanged too, and the ledger learns its new size and time."""
-        ledger = {
-            row[0]: row[1:]
-            for row in ImportedFile.objects.filter(path__in=files).values_list(
-                "path", "content_hash", "status", "url", "post__content_hash", "size", "mtime_ns"
-            )
-        }
+        make and rsync trust too); one whose bytes hash to the ledger's is unchanged too, and
+        the ledger learns its new size and time. ``force`` ignores the ledger: all are queued."""
+        ledger = {} if force else self._ledger(files)
         stats, to_hash, unchanged, restat = {}, [], [], []
         for path in files:
             try:
@@ -420,21 +415,16 @@ class _Run:
                 continue
             stats[path] = (stat.st_size, stat.st_mtime_ns)
             known = ledger.get(path)
-            if (
-                not force
-                and known is not None
-                and self._unchanged(known, known[0])
-                and known[4:6] == stats[path]
-            ):
+            if known is not None and self._unchanged(known, known[0]) and known[4:6] == stats[path]:
                 unchanged.append((known[2], path))
             else:
                 to_hash.append(path)
         queued = []
-        for path, digest, _, error in hash_files(to_hash):
+        for path, digest, error in hash_files(to_hash):
             known = ledger.get(path)
             if error:
                 self._fail(Failure(path, error))
-            elif not force and known is not None and self._unchanged(known, digest):
+            elif self._unchanged(known, digest):
                 unchanged.append((known[2], path))
                 restat.append(path)
             else:
@@ -450,9 +440,20 @@ class _Run:
                     ImportedFile.objects.filter(path=path).update(size=size, mtime_ns=mtime_ns)
 
     @staticmethod
-    def _unchanged(known: tuple, digest: str) -> bool:
+    def _ledger(files: list[str]) -> dict[str, tuple]:
+        return {
+            row[0]: row[1:]
+            for row in ImportedFile.objects.filter(path__in=files).values_list(
+                "path", "content_hash", "status", "url", "post__content_hash", "size", "mtime_ns"
+            )
+        }
+
+    @staticmethod
+    def _unchanged(known: tuple | None, digest: str | None) -> bool:
+        """Does the ledger row ``known`` vouch for a file with this digest?"""
         return (
-            known[0] == digest
+            known is not None
+            and known[0] == digest
             and known[1] == ImportedFile.Status.IMPORTED
             and known[3] == digest  # the post still holds this file's content
         )

@@ -80,16 +80,16 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
-def hash_files(paths: list[str]) -> list[tuple[str, str, int, str]]:
-    """(path, sha256, size, error) for each path."""
+def hash_files(paths: list[str]) -> list[tuple[str, str, str]]:
+    """(path, sha256, error) for each path."""
     result = []
     for path in paths:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            result.append((path, "", 0, f"cannot read: {exc.strerror or exc}"))
+            result.append((path, "", f"cannot read: {exc.strerror or exc}"))
             continue
-        result.append((path, content_hash(data), len(data), ""))
+        result.append((path, content_hash(data), ""))
     return result
 
 
