@@ -79,7 +79,7 @@ class AnnotationQuerySet(models.QuerySet):
     def matching(self, text: str):
         """Every word of ``text`` in the quote, note or tags; Chinese matches as substrings,
         in either script (annotations.models.Annotation.search_text)."""
-        from archive.search import fold
+        from archive.search_text import fold
 
         annotations = self
         for word in fold(text).split():
@@ -163,7 +163,7 @@ class Annotation(models.Model):
         return Selector(self.exact, self.prefix, self.suffix, self.start, self.end)
 
     def refresh_search_text(self, tag_names: list[str]) -> None:
-        from archive.search import fold
+        from archive.search_text import fold
 
         self.search_text = fold("\n".join([self.exact, self.body, " ".join(tag_names)]))
 

@@ -1,8 +1,9 @@
 import re
+from urllib.parse import urlsplit
 
 from django.db import models
 from django.db.models.functions import Substr
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -74,6 +75,18 @@ class PostQuerySet(models.QuerySet):
                 posts = posts.filter(published_at__month=month)
         return posts
 
+    def find(self, reference: int | str, *, host: str = ""):
+        """The post named by ``reference``: its id, its article URL, or its reader URL on this
+        site (``/posts/12/``, or on ``host``); None when there is none."""
+        if isinstance(reference, int) and not isinstance(reference, bool):
+            return self.filter(pk=reference).first()
+        if not isinstance(reference, str) or not reference:
+            return None
+        post = self.filter(url=reference).first()
+        if post is None and (pk := _reader_url_id(reference, host)):
+            post = self.filter(pk=pk).first()
+        return post
+
     def neighbours(self, post):
         """(previous, next) post of the same source in reading order (older, newer)."""
         if post.published_at is None:
@@ -83,6 +96,17 @@ class PostQuerySet(models.QuerySet):
             _adjacent(same_source, post, "lt", ["-published_at", "-id"]),
             _adjacent(same_source, post, "gt", ["published_at", "id"]),
         )
+
+
+def _reader_url_id(url: str, host: str) -> int | None:
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != host:
+        return None
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return None
+    return match.kwargs["pk"] if match.view_name == "archive:post_detail" else None
 
 
 def _adjacent(posts, post, direction: str, order: list[str]):

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from archive import chinese, cleaning, search
+from archive import chinese, cleaning
 from archive.parsing import ParsedPost, PostError, content_hash, parse_post
+from archive.search_text import Document
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Processed:
 
     post: ParsedPost
     cleaned: cleaning.Cleaned
-    document: search.Document  # the search index's tokens, made by the worker too
+    document: Document  # the search index's tokens, made by the worker too
 
     @property
     def nbytes(self) -> int:
@@ -105,7 +106,7 @@ def process_file(path: str) -> Processed | Failure:
     try:
         post = parse_post(data, path)
         cleaned = cleaning.clean(post.raw_body, title=post.title, url=post.url)
-        return Processed(post, cleaned, search.Document.of(post.title, post.author, cleaned.text))
+        return Processed(post, cleaned, Document.of(post.title, post.author, cleaned.text))
     except PostError as exc:
         return Failure(path, str(exc), content_hash(data))
     except Exception as exc:  # a parser bug must fail one file, not the run

@@ -1,4 +1,5 @@
-"""How a cleaned body is shown: in which script, with which remote images.
+"""How a cleaned body is shown (in which script, with which remote images), and how search
+matches are shown in titles and excerpts.
 
 Whatever is shown keeps ``Post.text`` as its ``textContent``: the script conversion keeps
 every length, and image placeholders carry no text (their label comes from CSS). Annotation
@@ -49,3 +50,32 @@ def _render(body_html: str, script: str, images: str) -> str:
 def render_body(body_html: str, *, script: str = "orig", images: str = "load") -> SafeString:
     """``body_html`` is sanitized at import; everything added here is escaped."""
     return mark_safe(_render(body_html, script, images))  # noqa: S308
+
+
+# --- Search results -----------------------------------------------------------------------
+
+
+def highlight(text: str, pattern: re.Pattern) -> SafeString:
+    """``text`` escaped, with the terms' matches in <mark>."""
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        if match.end() == match.start():
+            continue
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(f"<mark>{escape(text[match.start() : match.end()])}</mark>")
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308 (every piece is escaped above)
+
+
+def excerpt(text: str, pattern: re.Pattern, width: int = 160) -> SafeString:
+    """The passage around the first match, highlighted; the beginning if nothing matches.
+    Only the passage is touched: posts can be 600 KB."""
+    match = pattern.search(text)
+    start = max(0, match.start() - width // 3) if match else 0
+    cut = text[start : start + 3 * width]
+    passage = " ".join(cut.split())
+    more = len(passage) > width or start + len(cut) < len(text)
+    return mark_safe(  # noqa: S308 (highlight escapes)
+        ("…" if start else "") + highlight(passage[:width], pattern) + ("…" if more else "")
+    )

@@ -8,6 +8,7 @@ from archive.browse import Filters, archive_facets, facets
 from archive.models import Post
 from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
+from archive.search_text import Query
 
 SCRIPT_COOKIE = "pizhu_script"
 
@@ -35,7 +36,7 @@ def search_view(request):
 def _search(request, stamp):
     raw_query = (request.GET.get("q") or "").strip()
     filters = Filters.from_query(request.GET)
-    query = search.Query.parse(raw_query)
+    query = Query.parse(raw_query)
     context = {"filters": filters, "q": raw_query, "searching": True}
     if query:
         results = search.RankedSearch(query, filters.apply(Post.objects.all()))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import cleaning, parsing, quality
+from archive import cleaning, parsing
+from bench import quality
 
 
 def main() -> None:

@@ -24,8 +24,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from archive import cleaning, search, tidy  # noqa: E402
+from archive import cleaning, tidy  # noqa: E402
 from archive.parsing import article_html, parse_post  # noqa: E402
+from archive.search_text import Document  # noqa: E402
 
 # The real table's statements, from the migrations that make it.
 SEARCH_TABLE = import_module("archive.migrations.0002_search_index").SQLITE
@@ -33,7 +34,7 @@ AUTOMERGE = import_module("archive.migrations.0005_search_automerge").AUTOMERGE
 BATCH = 64
 
 
-def stage_times(paths: list[Path]) -> tuple[dict[str, float], list[search.Document]]:
+def stage_times(paths: list[Path]) -> tuple[dict[str, float], list[Document]]:
     seconds = dict.fromkeys(
         ["read", "front matter", "tidy", "sanitize", "text", "index tokens"], 0.0
     )
@@ -58,12 +59,12 @@ def stage_times(paths: list[Path]) -> tuple[dict[str, float], list[search.Docume
         lap("sanitize")
         text = cleaning.text_content(body_html)
         lap("text")
-        documents.append(search.Document.of(post.title, post.author, text))
+        documents.append(Document.of(post.title, post.author, text))
         lap("index tokens")
     return seconds, documents
 
 
-def fts_seconds(documents: list[search.Document]) -> float:
+def fts_seconds(documents: list[Document]) -> float:
     with tempfile.TemporaryDirectory() as folder:
         db = sqlite3.connect(Path(folder, "fts.sqlite3"), isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")

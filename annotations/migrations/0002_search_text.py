@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def fill_search_text(apps, schema_editor):
-    from archive.search import fold
+    from archive.search_text import fold
 
     Annotation = apps.get_model("annotations", "Annotation")
     TaggedAnnotation = apps.get_model("annotations", "TaggedAnnotation")

@@ -5,7 +5,8 @@ import pytest
 from annotations import services
 from annotations.models import Annotation, State
 from annotations.tests.conftest import BODY, selection
-from archive.importer import import_paths, reclean
+from archive.importer import import_paths
+from archive.writer import reclean
 
 pytestmark = pytest.mark.django_db
 

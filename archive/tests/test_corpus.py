@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from archive import quality
 from archive.importer import import_paths
 from archive.models import Post, Source
 from archive.tests.html_checks import unsafe_markup
+from bench import quality
 from conftest import FIXTURE_POSTS
 
 pytestmark = pytest.mark.django_db

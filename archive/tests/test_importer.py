@@ -4,10 +4,11 @@ import os
 
 import pytest
 
-from archive import search
+from archive import run_tables, search
 from archive.cleaning import CLEANER_VERSION
 from archive.importer import ImportUsageError, discover, import_paths
 from archive.models import ImportedFile, Post, Source
+from archive.writer import PostWriter
 from conftest import render_post
 
 pytestmark = pytest.mark.django_db
@@ -157,9 +158,7 @@ def test_a_failed_file_leaves_no_post_row(archive_dir):
 def test_a_post_that_breaks_the_database_fails_alone(archive_dir, monkeypatch):
     archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
     archive_dir.write("2024-01-02-b.md", url="https://example.org/b", title="坏")
-    from archive import importer
-
-    original = importer._Run._post_fields
+    original = PostWriter.post_fields
 
     def explode_on_bad(self, item):
         fields = original(self, item)
@@ -167,7 +166,7 @@ def test_a_post_that_breaks_the_database_fails_alone(archive_dir, monkeypatch):
             fields["title"] = None  # NOT NULL: the database refuses the row
         return fields
 
-    monkeypatch.setattr(importer._Run, "_post_fields", explode_on_bad)
+    monkeypatch.setattr(PostWriter, "post_fields", explode_on_bad)
     report = import_paths([archive_dir])
     assert report.created == 1
     assert [f["path"].endswith("b.md") for f in report.failed] == [True]
@@ -308,9 +307,7 @@ def test_a_broken_link_fails_with_its_reason(archive_dir):
 
 
 def test_a_run_read_a_few_files_at_a_time_keeps_the_rules(archive_dir, monkeypatch):
-    from archive import importer
-
-    monkeypatch.setattr(importer, "SCAN_FILES", 2)
+    monkeypatch.setattr(run_tables, "ROWS_PER_QUERY", 2)
     # One URL in three files, far apart in the run's order; its winner is written before the
     # last of them is seen, and a file read later must not take its place.
     shared = "https://example.org/shared"
@@ -368,11 +365,3 @@ def test_imported_dates_sort_and_filter_like_orm_written_ones(archive_dir):
     assert Post.objects.filter(**window).count() == 2
     b = Post.objects.get(url="https://example.org/b")
     assert b.published_at.isoformat() == "2024-01-01T22:30:00+00:00"
-
-
-def test_files_are_grouped_by_count_and_size_with_a_large_file_alone():
-    from archive.importer import _groups
-
-    sizes = [3, 3, 5, 1, 1, 1, 1, 1, 12, 2]
-    groups = list(_groups(sizes, size=int, max_count=4, max_bytes=10))
-    assert groups == [[3, 3], [5, 1, 1, 1], [1, 1], [12], [2]]

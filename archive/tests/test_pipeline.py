@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive import chinese, pipeline, search
+from archive import chinese, pipeline, search_text
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_a_worker_folds_with_the_tables_its_parent_hands_it_and_yields_the_cpu(
 def test_the_parent_hands_workers_the_table_search_folding_uses():
     (tables,) = pipeline.worker_setup()
     assert tables["t2s"][ord("灣")] == "湾"
-    assert search.fold("臺灣") == "台湾"
+    assert search_text.fold("臺灣") == "台湾"
 
 
 def test_a_post_is_parsed_cleaned_and_tokenized(tmp_path):
@@ -40,7 +40,7 @@ def test_a_post_is_parsed_cleaned_and_tokenized(tmp_path):
     result = pipeline.process_file(str(path))
     assert isinstance(result, pipeline.Processed)
     assert result.cleaned.text == "经济增长"
-    assert result.document == search.Document.of("臺灣", "", "经济增长")
+    assert result.document == search_text.Document.of("臺灣", "", "经济增长")
     assert result.nbytes == len(result.post.raw_body)
 
 

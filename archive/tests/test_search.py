@@ -3,8 +3,9 @@
 import pytest
 
 from archive import search
-from archive.importer import import_paths, reclean
+from archive.importer import import_paths
 from archive.models import Post
+from archive.writer import reclean
 
 pytestmark = pytest.mark.django_db
 

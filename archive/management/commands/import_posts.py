@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from archive.importer import ImportUsageError, import_paths, reclean
+from archive.importer import ImportUsageError, import_paths
+from archive.writer import reclean
 
 # Exit status: 0 all imported, 2 some files failed, 1 usage error (bad arguments or paths).
 EXIT_FAILED_FILES = 2
@@ -74,7 +75,12 @@ class Command(BaseCommand):
         for failure in report.failed:
             self.stderr.write(self.style.ERROR(f"failed: {failure['path']}: {failure['error']}"))
         if options["reclean"] and not options["dry_run"]:
-            self.stdout.write(f"re-cleaned {reclean()} posts")
+            recleaned = reclean()
+            for failure in recleaned.failed:
+                self.stderr.write(
+                    self.style.ERROR(f"re-clean failed: post {failure['post']}: {failure['error']}")
+                )
+            self.stdout.write(f"re-cleaned {recleaned.recleaned} posts")
         if report_path:
             report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         self.stdout.write(report.summary())

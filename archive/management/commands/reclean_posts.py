@@ -1,7 +1,9 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from archive.cleaning import CLEANER_VERSION
-from archive.importer import reclean
+from archive.writer import reclean
+
+EXIT_FAILED_POSTS = 2  # as import_posts: some posts failed, the others were re-cleaned
 
 
 class Command(BaseCommand):
@@ -13,5 +15,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        count = reclean(only_outdated=not options["all"])
-        self.stdout.write(f"re-cleaned {count} posts with cleaner version {CLEANER_VERSION}")
+        report = reclean(only_outdated=not options["all"])
+        for failure in report.failed:
+            self.stderr.write(
+                self.style.ERROR(f"failed: post {failure['post']}: {failure['error']}")
+            )
+        self.stdout.write(
+            f"re-cleaned {report.recleaned} posts with cleaner version {CLEANER_VERSION}"
+        )
+        if report.failed:
+            raise CommandError(f"{len(report.failed)} posts failed", returncode=EXIT_FAILED_POSTS)

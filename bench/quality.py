@@ -1,4 +1,5 @@
-"""Measures of how well the cleaner did, for the corpus test and ``bench/cleaning_report.py``.
+"""Measures of how well the cleaner did, for ``bench/cleaning_report.py`` and the corpus test
+(archive/tests/test_corpus.py); not part of the app.
 
 They judge the cleaner from outside: chrome is looked for by its *words* in the output (the
 cleaner removes it mostly by its markup), and article paragraphs are picked from the raw page

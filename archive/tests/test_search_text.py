@@ -1,10 +1,15 @@
-"""archive.search's pure parts: folding, tokens, query parsing, highlighting."""
+"""archive.search_text: folding, tokens, query parsing, index documents (no database)."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from archive.search import Document, Query, excerpt, fold, highlight, index_text
+from archive.search_text import Document, Query, fold, index_text
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_fold_keeps_the_length_and_unifies_script_width_and_case():
@@ -59,24 +64,23 @@ def test_query_syntax_cannot_be_injected_into_either_engine():
         assert token in query.tsquery()
 
 
-def test_highlight_marks_matches_across_scripts_and_escapes_the_rest():
-    pattern = Query.parse("台湾").pattern()
-    assert str(highlight("<b>臺灣</b>與台湾", pattern)) == (
-        "&lt;b&gt;<mark>臺灣</mark>&lt;/b&gt;與<mark>台湾</mark>"
-    )
-
-
-def test_excerpt_centres_on_the_first_match():
-    text = "甲" * 500 + "飞弹" + "乙" * 500
-    snippet = str(excerpt(text, Query.parse("飞弹").pattern()))
-    assert "<mark>飞弹</mark>" in snippet and snippet.startswith("…") and snippet.endswith("…")
-
-
 def test_long_bodies_are_cut_into_overlapping_chunks_for_postgresql(monkeypatch):
-    monkeypatch.setattr("archive.search.CHUNK_TOKENS", 10)
-    monkeypatch.setattr("archive.search.CHUNK_OVERLAP", 3)
+    monkeypatch.setattr("archive.search_text.CHUNK_TOKENS", 10)
+    monkeypatch.setattr("archive.search_text.CHUNK_OVERLAP", 3)
     document = Document.of("t", "a", " ".join("一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾"))
     chunks = [chunk.split() for chunk in document.body_chunks()]
     assert chunks[0] == [c + "z" for c in "一二三四五六七八九十"]
     assert chunks[1][:3] == ["八z", "九z", "十z"]  # the overlap
     assert chunks[-1][-1] == "拾z"
+
+
+def test_the_text_side_of_search_and_the_import_workers_load_no_django():
+    """Spawned import workers stay small because this side never imports Django."""
+    code = (
+        "import sys, archive.search_text, archive.pipeline; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,40 @@
+"""archive.models: the named read paths of posts."""
+
+import pytest
+
+from archive.importer import import_paths
+from archive.models import Post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post(archive_dir):
+    archive_dir.write(url="https://example.org/a")
+    import_paths([archive_dir])
+    return Post.objects.get()
+
+
+def test_find_takes_an_id_an_article_url_or_a_reader_url(post):
+    assert Post.objects.find(post.pk) == post
+    assert Post.objects.find("https://example.org/a") == post
+    assert Post.objects.find(f"/posts/{post.pk}/") == post
+    assert Post.objects.find(f"http://pizhu.test/posts/{post.pk}/", host="pizhu.test") == post
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "https://example.org/other",
+        "http://elsewhere.example/posts/{pk}/",  # another site's reader URL
+        "/notes/",
+        "",
+        True,  # a JSON boolean is not a post id
+        None,
+        10**9,
+    ],
+)
+def test_find_is_none_for_anything_else(post, reference):
+    if isinstance(reference, str):
+        reference = reference.format(pk=post.pk)
+    assert Post.objects.find(reference, host="pizhu.test") is None
