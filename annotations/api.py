@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from annotations import services
 from annotations.jsonld import CONTEXT, annotation_to_jsonld, parse
 from annotations.models import Annotation, ApiToken, Kind, State, with_tag_names
+from annotations.values import Invalid
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -71,7 +72,7 @@ def _body(request):
     try:
         return json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise services.Invalid([{"field": "", "message": f"the body is not JSON: {exc}"}]) from exc
+        raise Invalid.one("", f"the body is not JSON: {exc}") from exc
 
 
 def _expected_version(request, annotation: Annotation) -> int | HttpResponse | None:
@@ -104,31 +105,24 @@ def _get_visible(request, pk) -> Annotation | None:
     return found[0] if found else None
 
 
-def _filtered(request):
-    annotations = Annotation.objects.visible_to(request.user).for_api()
-    params = request.GET
-    errors = []
+def _list_filters(params, user) -> dict:
+    """The list's query parameters checked, as ``AnnotationQuerySet.filtered`` takes them."""
+    errors, filters = [], {}
     if post := params.get("post"):
-        if not post.isdigit():
+        if post.isdigit():
+            filters["post"] = int(post)
+        else:
             errors.append({"field": "post", "message": "must be a post id"})
-        annotations = annotations.filter(post_id=int(post) if post.isdigit() else 0)
-    if kind := params.get("kind"):
-        if kind not in Kind.values:
-            errors.append({"field": "kind", "message": f"must be one of {', '.join(Kind.values)}"})
-        annotations = annotations.filter(kind=kind)
-    if state := params.get("state"):
-        if state not in State.values:
-            errors.append({"field": "state", "message": "must be anchored or orphaned"})
-        annotations = annotations.filter(state=state)
-    if tag := params.get("tag"):
-        annotations = annotations.filter(tags__name__iexact=tag)
-    if text := params.get("text", "").strip():
-        annotations = annotations.matching(text)
-    if params.get("mine") == "1":
-        annotations = annotations.filter(user=request.user)
+    if (kind := params.get("kind")) and kind not in Kind.values:
+        errors.append({"field": "kind", "message": f"must be one of {', '.join(Kind.values)}"})
+    if (state := params.get("state")) and state not in State.values:
+        errors.append({"field": "state", "message": "must be anchored or orphaned"})
     if errors:
-        raise services.Invalid(errors)
-    return annotations.in_reading_order()
+        raise Invalid(errors)
+    filters.update(kind=kind, state=state, tag=params.get("tag"), text=params.get("text"))
+    if params.get("mine") == "1":
+        filters["user"] = user
+    return filters
 
 
 @api_view(("GET", "POST"))
@@ -136,15 +130,16 @@ def annotations(request):
     try:
         if request.method == "POST":
             changes = parse(_body(request), partial=False)
-            if changes.errors:
-                raise services.Invalid(changes.errors)
-            annotation = services.create(request.user, changes.values, host=request.get_host())
+            annotation = services.create(request.user, changes, host=request.get_host())
             response = _one(request, annotation, status=201)
             response["Location"] = f"/api/annotations/{annotation.pk}"
             return response
-        annotations = _filtered(request)
-    except services.Invalid as invalid:
+        filters = _list_filters(request.GET, request.user)
+    except Invalid as invalid:
         return error(400, "invalid annotation", invalid.errors)
+    annotations = (
+        Annotation.objects.visible_to(request.user).for_api().filtered(**filters).in_reading_order()
+    )
     page = Paginator(annotations, settings.PIZHU_API_PAGE_SIZE).get_page(request.GET.get("page"))
     base = _base_url(request)
     data = {
@@ -185,12 +180,8 @@ def annotation(request, pk: int):
             response["ETag"] = annotation.etag
             return response
         changes = parse(_body(request), partial=request.method == "PATCH")
-        if changes.errors:
-            raise services.Invalid(changes.errors)
-        services.update(
-            annotation, changes.values, expected_version=expected, host=request.get_host()
-        )
-    except services.Invalid as invalid:
+        services.update(annotation, changes, expected_version=expected, host=request.get_host())
+    except Invalid as invalid:
         return error(400, "invalid annotation", invalid.errors)
     except services.Conflict:
         return error(412, "the annotation changed since you loaded it; reload and retry")
@@ -204,5 +195,5 @@ def restore(request, pk: int):
     if annotation is None:
         return error(404, "no such annotation")
     if annotation.deleted_at is not None:
-        services.restore(annotation)
+        services.undelete(annotation)
     return _one(request, _get_visible(request, pk))

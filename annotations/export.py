@@ -1,5 +1,6 @@
 """Notes out of Pizhu: Markdown (per post, zipped, combined, bilingual) and W3C JSON-LD,
-and the JSON-LD back in.
+made by one ``render`` for the notebook's downloads and the ``export_notes`` command.
+(Coming back in is ``annotations.restore``.)
 
 The Markdown is made for Obsidian and Logseq: YAML front matter, the title as H1, then each
 annotation in reading order: the quote as a blockquote (paragraph breaks kept), the note as
@@ -21,12 +22,12 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import yaml
 
-from annotations import anchoring, jsonld, services
+from annotations import jsonld
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.cleaning import CELL_TAGS, block_starts
 from archive.models import Post, TaggedPost
@@ -268,19 +269,18 @@ def bilingual_markdown(group: PostNotes, *, base_url: str) -> str:
     return f"{front_matter(group)}\n{title}\n\n" + "\n".join(rows) + "\n"
 
 
+def markdown_files(groups: list[PostNotes], *, base_url: str) -> list[tuple[str, str]]:
+    """(file name, Markdown) for each post: what a zip or a folder export holds."""
+    return [(_post_filename(g), post_markdown(g, base_url=base_url)) for g in groups]
+
+
 def zip_markdown(groups: list[PostNotes], *, base_url: str, combined: bool = False) -> bytes:
     """One ``.md`` per post (and ``all-notes.md`` when asked), byte-identical for the same
     notes: fixed order, and every entry dated by the newest change."""
     buffer = io.BytesIO()
     stamp = max(g.last_change for g in groups) if groups else datetime(1980, 1, 1, tzinfo=UTC)
     date_time = stamp.astimezone(UTC).timetuple()[:6]
-    files = [
-        (
-            safe_filename(g.post.title, g.post.pk, g.post.published_at),
-            post_markdown(g, base_url=base_url),
-        )
-        for g in groups
-    ]
+    files = markdown_files(groups, base_url=base_url)
     if combined:
         files.append(("all-notes.md", combined_markdown(groups, base_url=base_url)))
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -295,135 +295,70 @@ def zip_markdown(groups: list[PostNotes], *, base_url: str, combined: bool = Fal
 # --- JSON-LD ---------------------------------------------------------------------------------
 
 
-def jsonld_collection(
-    groups: list[PostNotes], *, base_url: str, label: str = "Pizhu notes"
-) -> dict:
-    items = [
-        jsonld.annotation_to_jsonld(a, base_url=base_url) for g in groups for a in g.annotations
-    ]
-    return {
-        "@context": jsonld.CONTEXT,
-        "type": "AnnotationCollection",
-        "label": label,
-        "total": len(items),
-        "first": {"type": "AnnotationPage", "startIndex": 0, "items": items},
-    }
+def jsonld_collection(groups: list[PostNotes], *, base_url: str) -> dict:
+    return jsonld.collection([a for g in groups for a in g.annotations], base_url=base_url)
 
 
 def dumps_jsonld(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-@dataclass
-class ImportReport:
-    restored: int = 0  # found where they were
-    reanchored: int = 0  # the post's text changed: found elsewhere in it
-    orphaned: list[dict] = field(default_factory=list)  # kept, but their text is gone
-    missing_posts: list[dict] = field(default_factory=list)  # not imported: no such post
-    duplicates: int = 0  # already there
-    invalid: list[dict] = field(default_factory=list)
+# --- one renderer for the views and the command ------------------------------------------------
 
-    def as_dict(self) -> dict:
-        return {
-            "restored": self.restored,
-            "reanchored": self.reanchored,
-            "orphaned": self.orphaned,
-            "missing_posts": self.missing_posts,
-            "duplicates": self.duplicates,
-            "invalid": self.invalid,
-        }
+FORMATS = ("md", "bilingual", "zip", "jsonld")
+_TYPES = {
+    "md": ("text/markdown; charset=utf-8", ".md"),
+    "bilingual": ("text/markdown; charset=utf-8", ".md"),
+    "zip": ("application/zip", ".zip"),
+    "jsonld": ("application/ld+json; charset=utf-8", ".jsonld"),
+}
+COLLECTION_NAME = "pizhu-notes"
 
 
-def items_of(data) -> list:
-    """The annotations of a JSON-LD document: a collection (pages linked by ``first`` and
-    ``next`` when embedded), a page, a list, or one annotation."""
-    if isinstance(data, list):
-        return data
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object or list")
-    kind = data.get("type")
-    if kind == "AnnotationCollection":
-        items, page = [], data.get("first")
-        while isinstance(page, dict):
-            items += page.get("items", [])
-            page = page.get("next")
-        return items
-    if kind == "AnnotationPage":
-        return data.get("items", [])
-    if kind == "Annotation":
-        return [data]
-    raise ValueError(
-        f"expected an AnnotationCollection, AnnotationPage or Annotation, not {kind!r}"
-    )
+class ExportError(ValueError):
+    """An export that cannot be made from these notes (a bilingual file of several posts)."""
 
 
-def import_jsonld(user, data) -> ImportReport:
-    """Restore annotations for ``user``, each anchored again in its post's current text.
-
-    Nothing is dropped silently: an annotation whose post is not in the archive is reported
-    with its source URL; one whose passage is gone is kept as an orphan.
-    """
-    report = ImportReport()
-    for index, item in enumerate(items_of(data)):
-        changes = jsonld.parse(item, partial=False)
-        where = {"item": index, "id": item.get("id") if isinstance(item, dict) else None}
-        if changes.errors:
-            report.invalid.append({**where, "errors": changes.errors})
-            continue
-        values = changes.values
-        source = item["target"].get("source")
-        post = Post.objects.filter(url=source).only("id", "text", "url").first()
-        if post is None:
-            report.missing_posts.append({**where, "source": source, "exact": values["exact"][:80]})
-            continue
-        quote = next(s for s in item["target"]["selector"] if s.get("type") == "TextQuoteSelector")
-        selector = anchoring.Selector(
-            values["exact"],
-            quote.get("prefix", "") if isinstance(quote.get("prefix", ""), str) else "",
-            quote.get("suffix", "") if isinstance(quote.get("suffix", ""), str) else "",
-            values["start"] if isinstance(values["start"], int) else 0,
-            values["end"] if isinstance(values["end"], int) else 0,
-        )
-        if _already_there(user, post, selector, values):
-            report.duplicates += 1
-            continue
-        found = anchoring.anchor(post.text, selector)
-        annotation = Annotation(user=user, post=post)
-        if found is None:
-            annotation.set_selector(selector)
-            annotation.state, annotation.anchored_by = State.ORPHANED, ""
-            report.orphaned.append({**where, "source": source, "exact": selector.exact[:80]})
-        else:
-            annotation.set_selector(anchoring.describe(post.text, found.start, found.end))
-            annotation.state, annotation.anchored_by = State.ANCHORED, found.method
-            if (found.start, found.end) == (selector.start, selector.end):
-                report.restored += 1
-            else:
-                report.reanchored += 1
-        services.apply_values(annotation, values)
-        annotation.refresh_search_text(values.get("tags", []))
-        for name, attribute in (("created", "created_at"), ("modified", "modified_at")):
-            stamp = _datetime(item.get(name))
-            if stamp:
-                setattr(annotation, attribute, stamp)
-        annotation.save()
-        if values.get("tags"):
-            annotation.tags.set(values["tags"])
-    return report
+@dataclass(frozen=True)
+class Rendered:
+    filename: str
+    content_type: str
+    content: bytes
 
 
-def _already_there(user, post, selector, values) -> bool:
-    return Annotation.objects.filter(
-        user=user, post=post, exact=selector.exact, body=values.get("body", ""),
-        kind=values.get("kind", Kind.HIGHLIGHT), deleted_at__isnull=True,
-    ).exists()  # fmt: skip
+def render(
+    fmt: str,
+    groups: list[PostNotes],
+    *,
+    base_url: str,
+    one_post: bool = False,
+    combined: bool = False,
+) -> Rendered:
+    """The notes of ``groups`` as a file: ``md`` (one post's own file when ``one_post`` and
+    they are one post's, else every post combined), ``bilingual`` (one post's translations
+    beside their passages), ``zip`` (a file per post, and ``all-notes.md`` when
+    ``combined``) or ``jsonld`` (a W3C AnnotationCollection)."""
+    single = groups[0] if one_post and len(groups) == 1 else None
+    if fmt == "zip":
+        name, content = COLLECTION_NAME, zip_markdown(groups, base_url=base_url, combined=combined)
+    elif fmt == "jsonld":
+        collection = jsonld_collection(groups, base_url=base_url)
+        name, content = COLLECTION_NAME, dumps_jsonld(collection).encode()
+    elif fmt == "bilingual":
+        if single is None:
+            raise ExportError("a bilingual export is made for one post")
+        name = _post_filename(single).removesuffix(".md") + "-bilingual"
+        content = bilingual_markdown(single, base_url=base_url).encode()
+    elif fmt == "md" and single is not None:
+        name = _post_filename(single).removesuffix(".md")
+        content = post_markdown(single, base_url=base_url).encode()
+    elif fmt == "md":
+        name, content = COLLECTION_NAME, combined_markdown(groups, base_url=base_url).encode()
+    else:
+        raise ExportError(f"no such format: {fmt!r} (one of {', '.join(FORMATS)})")
+    content_type, suffix = _TYPES[fmt]
+    return Rendered(name + suffix, content_type, content)
 
 
-def _datetime(value) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+def _post_filename(group: PostNotes) -> str:
+    return safe_filename(group.post.title, group.post.pk, group.post.published_at)

@@ -1,6 +1,8 @@
 """Annotations as W3C Web Annotation JSON-LD, both ways.
 
-The same shape goes out of the API and the JSON-LD export and comes back into them.
+The same shape goes out of the API and the JSON-LD export and comes back into them: ``parse``
+checks an incoming annotation's shape and makes it a ``values.Changes``; what it means for
+a post's text is the services' to check.
 ``target.source`` is the article's own URL (``Post.url``, the archive's natural key), so a file
 exported from one Pizhu finds its posts in another; Pizhu's own fields (kind, colour, state,
 sharing) ride in a ``pizhu`` object, which JSON-LD processors ignore.
@@ -9,13 +11,12 @@ sharing) ride in a ``pizhu`` object, which JSON-LD processors ignore.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
 
 from annotations.models import Annotation, Colour, Kind
+from annotations.values import Changes, Invalid, Target
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MOTIVATIONS = {
@@ -84,161 +85,210 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
     return data
 
 
-@dataclass
-class Changes:
-    """What an incoming annotation asks for; only the keys it carried are set."""
+class _Parsed:
+    """What parsing has found so far: the fields for ``Changes``, and the errors."""
 
-    values: dict = field(default_factory=dict)
-    errors: list[dict] = field(default_factory=list)
+    def __init__(self):
+        self.fields: dict = {}
+        self.errors: list[dict] = []
 
     def error(self, name: str, message: str) -> None:
         self.errors.append({"field": name, "message": message})
 
 
 def parse(data, *, partial: bool) -> Changes:
-    """Validate an incoming W3C annotation. ``partial`` (PATCH): absent keys stay as they are.
+    """Validate an incoming W3C annotation; raise ``Invalid`` naming every bad field.
+    ``partial`` (PATCH): absent keys stay as they are.
 
-    Sets ``post`` (a post id or article URL, resolved by the caller), ``exact``/``start``/``end``,
-    ``kind``, ``colour``, ``body``, ``language``, ``tags`` and ``shared``.
-    """
-    changes = Changes()
+    The post is named by ``pizhu.post`` (an id) or ``target.source`` (a URL); the services
+    find it and check the selection against its text."""
+    parsed = _Parsed()
     if not isinstance(data, dict):
-        changes.error("", "expected a JSON object")
-        return changes
+        raise Invalid.one("", "expected a JSON object")
     extra = data.get("pizhu", {})
     if not isinstance(extra, dict):
-        changes.error("pizhu", "must be an object")
+        parsed.error("pizhu", "must be an object")
         extra = {}
-    _parse_target(data, extra, changes, partial=partial)
-    _parse_kind(data, extra, changes, partial=partial)
+    _parse_target(data, extra, parsed, partial=partial)
+    _parse_kind(data, extra, parsed, partial=partial)
     if "colour" in extra:
         if extra["colour"] in Colour.values:
-            changes.values["colour"] = extra["colour"]
+            parsed.fields["colour"] = extra["colour"]
         else:
-            changes.error("pizhu.colour", f"must be one of {', '.join(Colour.values)}")
+            parsed.error("pizhu.colour", f"must be one of {', '.join(Colour.values)}")
     if "shared" in extra:
         if isinstance(extra["shared"], bool):
-            changes.values["shared"] = extra["shared"]
+            parsed.fields["shared"] = extra["shared"]
         else:
-            changes.error("pizhu.shared", "must be true or false")
+            parsed.error("pizhu.shared", "must be true or false")
     if "body" in data or not partial:
-        _parse_body(data.get("body", []), changes)
-    return changes
+        _parse_body(data.get("body", []), parsed)
+    for name in ("created", "modified"):
+        if stamp := _datetime(data.get(name)):
+            parsed.fields[name] = stamp
+    if parsed.errors:
+        raise Invalid(parsed.errors)
+    return Changes(**parsed.fields)
 
 
-def _parse_target(data: dict, extra: dict, changes: Changes, *, partial: bool) -> None:
+def _parse_target(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) -> None:
     target = data.get("target")
     if target is None:
         if not partial:
-            changes.error("target", "is required")
+            parsed.error("target", "is required")
         return
     if not isinstance(target, dict):
-        changes.error("target", "must be an object with source and selector")
+        parsed.error("target", "must be an object with source and selector")
         return
     post = extra.get("post")
     if post is not None and (not isinstance(post, int) or isinstance(post, bool)):
-        changes.error("pizhu.post", "must be a post id")
+        parsed.error("pizhu.post", "must be a post id")
         return
     source = target.get("source")
     if post is None and (not isinstance(source, str) or not source):
-        changes.error("target.source", "must be the article's URL")
+        parsed.error("target.source", "must be the article's URL")
         return
-    changes.values["post"] = post if post is not None else source
     selectors = target.get("selector")
     if isinstance(selectors, dict):
         selectors = [selectors]
     if not isinstance(selectors, list):
-        changes.error("target.selector", "must list a TextQuoteSelector and a TextPositionSelector")
+        parsed.error("target.selector", "must list a TextQuoteSelector and a TextPositionSelector")
         return
     by_type = {s.get("type"): s for s in selectors if isinstance(s, dict)}
     quote, position = by_type.get("TextQuoteSelector"), by_type.get("TextPositionSelector")
     if quote is None or position is None:
-        changes.error(
-            "target.selector", "needs both a TextQuoteSelector and a TextPositionSelector"
-        )
+        parsed.error("target.selector", "needs both a TextQuoteSelector and a TextPositionSelector")
         return
     exact = quote.get("exact")
     if not isinstance(exact, str) or not exact:
-        changes.error("target.selector.exact", "must be the selected text")
+        parsed.error("target.selector.exact", "must be the selected text")
         return
     if len(exact) > settings.PIZHU_MAX_QUOTE_CHARS:
-        changes.error(
+        parsed.error(
             "target.selector.exact",
             f"quotes are limited to {settings.PIZHU_MAX_QUOTE_CHARS} characters",
         )
         return
-    changes.values.update(exact=exact, start=position.get("start"), end=position.get("end"))
+    parsed.fields["target"] = Target(
+        source=source if isinstance(source, str) else "",
+        post_id=post,
+        exact=exact,
+        start=_whole(position.get("start")),
+        end=_whole(position.get("end")),
+        prefix=_text(quote.get("prefix")),
+        suffix=_text(quote.get("suffix")),
+    )
 
 
-def _parse_kind(data: dict, extra: dict, changes: Changes, *, partial: bool) -> None:
+def _whole(value) -> int | None:
+    """A JSON whole number, else None (the services say what a position must be)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _parse_kind(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) -> None:
     kind = extra.get("kind")
     if kind is None and "motivation" in data:
         kind = {"highlighting": Kind.HIGHLIGHT, "commenting": Kind.NOTE}.get(data["motivation"])
         if kind is None:
-            changes.error("motivation", "must be highlighting or commenting")
+            parsed.error("motivation", "must be highlighting or commenting")
             return
     if kind is None:
         if not partial:
-            changes.values["kind"] = Kind.HIGHLIGHT
+            parsed.fields["kind"] = Kind.HIGHLIGHT
         return
     if kind not in Kind.values:
-        changes.error("pizhu.kind", f"must be one of {', '.join(Kind.values)}")
+        parsed.error("pizhu.kind", f"must be one of {', '.join(Kind.values)}")
         return
-    changes.values["kind"] = kind
+    parsed.fields["kind"] = kind
 
 
-def _parse_body(bodies, changes: Changes) -> None:
+def _parse_body(bodies, parsed: _Parsed) -> None:
     if isinstance(bodies, dict):
         bodies = [bodies]
     if not isinstance(bodies, list) or not all(isinstance(b, dict) for b in bodies):
-        changes.error("body", "must be a list of TextualBody objects")
+        parsed.error("body", "must be a list of TextualBody objects")
         return
     text, language, tags = "", "", []
     for body in bodies:
         value = body.get("value", "")
         if not isinstance(value, str):
-            changes.error("body.value", "must be a string")
+            parsed.error("body.value", "must be a string")
             return
         if body.get("purpose") == "tagging":
             tags.append(value)
             continue
         if text:
-            changes.error("body", "holds more than one note (only tags may repeat)")
+            parsed.error("body", "holds more than one note (only tags may repeat)")
             return
         text, language = value, body.get("language", "")
     if len(text) > settings.PIZHU_MAX_NOTE_CHARS:
-        changes.error(
+        parsed.error(
             "body.value", f"notes are limited to {settings.PIZHU_MAX_NOTE_CHARS} characters"
         )
     if not isinstance(language, str) or (language and not _LANGUAGE.match(language)):
-        changes.error("body.language", "must be a BCP 47 language tag such as en or zh-Hant")
+        parsed.error("body.language", "must be a BCP 47 language tag such as en or zh-Hant")
         language = ""
     cleaned_tags = []
     for tag in tags:
         tag = " ".join(tag.split())
         if not tag:
-            changes.error("body.tagging", "a tag cannot be empty")
+            parsed.error("body.tagging", "a tag cannot be empty")
         elif len(tag) > settings.PIZHU_MAX_TAG_CHARS:
-            changes.error(
+            parsed.error(
                 "body.tagging", f"tags are limited to {settings.PIZHU_MAX_TAG_CHARS} characters"
             )
         elif tag.casefold() not in {t.casefold() for t in cleaned_tags}:
             cleaned_tags.append(tag)
     if len(cleaned_tags) > settings.PIZHU_MAX_TAGS:
-        changes.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
-    changes.values.update(body=text, language=language, tags=cleaned_tags)
+        parsed.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
+    parsed.fields.update(body=text, language=language, tags=tuple(cleaned_tags))
 
 
-def post_id_from_reader_url(url: str, host: str) -> int | None:
-    """The post id in a reader URL of this site (``/posts/12/`` or on ``host``), else None."""
-    parts = urlsplit(url)
-    if parts.netloc and parts.netloc != host:
+def _datetime(value) -> datetime | None:
+    """An ISO 8601 time (UTC when it names no zone); None for anything else."""
+    if not isinstance(value, str):
         return None
-    path = parts.path
     try:
-        match = resolve(path)
-    except Resolver404:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
         return None
-    if match.view_name == "archive:post_detail":
-        return match.kwargs["pk"]
-    return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def items_of(data) -> list:
+    """The annotations of a JSON-LD document: a collection (pages linked by ``first`` and
+    ``next`` when embedded), a page, a list, or one annotation."""
+    if isinstance(data, list):
+        return data
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object or list")
+    kind = data.get("type")
+    if kind == "AnnotationCollection":
+        items, page = [], data.get("first")
+        while isinstance(page, dict):
+            items += page.get("items", [])
+            page = page.get("next")
+        return items
+    if kind == "AnnotationPage":
+        return data.get("items", [])
+    if kind == "Annotation":
+        return [data]
+    raise ValueError(
+        f"expected an AnnotationCollection, AnnotationPage or Annotation, not {kind!r}"
+    )
+
+
+def collection(annotations, *, base_url: str, label: str = "Pizhu notes") -> dict:
+    """An AnnotationCollection of ``annotations`` with everything in its first page."""
+    items = [annotation_to_jsonld(a, base_url=base_url) for a in annotations]
+    return {
+        "@context": CONTEXT,
+        "type": "AnnotationCollection",
+        "label": label,
+        "total": len(items),
+        "first": {"type": "AnnotationPage", "startIndex": 0, "items": items},
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date, datetime, time
 from functools import lru_cache
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from annotations.anchoring import Selector
+from archive.search_text import fold
 
 
 class Kind(models.TextChoices):
@@ -78,12 +80,53 @@ class AnnotationQuerySet(models.QuerySet):
 
     def matching(self, text: str):
         """Every word of ``text`` in the quote, note or tags; Chinese matches as substrings,
-        in either script (annotations.models.Annotation.search_text)."""
-        from archive.search_text import fold
-
+        in either script (Annotation.search_text)."""
         annotations = self
         for word in fold(text).split():
             annotations = annotations.filter(search_text__contains=word)
+        return annotations
+
+    def filtered(
+        self,
+        *,
+        post: int | None = None,
+        kind: str | None = None,
+        colour: str | None = None,
+        state: str | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+        source: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        user=None,
+    ):
+        """The filters of the API, the notebook and ``export_notes``, each optional (None or
+        empty: not applied). Values are checked by the caller's form; ``source`` is a
+        source's slug; ``since`` and ``until`` are days of creation, in the current time
+        zone, both included."""
+        annotations = self
+        if text and text.strip():
+            annotations = annotations.matching(text)
+        if post is not None:
+            annotations = annotations.filter(post_id=post)
+        for name, value in (("kind", kind), ("colour", colour), ("state", state)):
+            if value:
+                annotations = annotations.filter(**{name: value})
+        if tag:
+            annotations = annotations.filter(tags__name__iexact=tag)
+        if source:
+            annotations = annotations.filter(post__source__slug=source)
+        if user is not None:
+            annotations = annotations.filter(user=user)
+        zone = timezone.get_current_timezone()
+        if since:
+            annotations = annotations.filter(
+                created_at__gte=datetime.combine(since, time.min, zone)
+            )
+        if until:
+            annotations = annotations.filter(
+                created_at__lte=datetime.combine(until, time.max, zone)
+            )
         return annotations
 
 
@@ -130,7 +173,7 @@ class Annotation(models.Model):
     anchored_by = models.CharField(max_length=12, blank=True, help_text="How it was last found.")
 
     shared = models.BooleanField(default=False, help_text="Visible to every signed-in user.")
-    # Quote, note and tags folded (simplified, half-width, lower case: archive.search.fold),
+    # Quote, note and tags folded (simplified, half-width, lower case: search_text.fold),
     # so the notebook's search finds 經濟 with 经济 and Growth with growth.
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -161,11 +204,6 @@ class Annotation(models.Model):
     @property
     def selector(self) -> Selector:
         return Selector(self.exact, self.prefix, self.suffix, self.start, self.end)
-
-    def refresh_search_text(self, tag_names: list[str]) -> None:
-        from archive.search_text import fold
-
-        self.search_text = fold("\n".join([self.exact, self.body, " ".join(tag_names)]))
 
     def set_selector(self, selector: Selector) -> None:
         self.exact, self.prefix, self.suffix = selector.exact, selector.prefix, selector.suffix

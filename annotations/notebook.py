@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from django import forms
 from django.db.models import Max
-from django.utils import timezone
 
 from annotations.models import Annotation, Colour, Kind, with_tag_names
 from archive.models import Post, Source
@@ -58,33 +57,15 @@ class NotebookFilters(forms.Form):
         self.is_valid()
         return self.cleaned_data.get(name) or None
 
-    def apply(self, annotations):
-        if q := self.value("q"):
-            annotations = annotations.matching(q)
-        if kind := self.value("kind"):
-            annotations = annotations.filter(kind=kind)
-        if colour := self.value("colour"):
-            annotations = annotations.filter(colour=colour)
-        if tag := self.value("tag"):
-            annotations = annotations.filter(tags__name__iexact=tag)
-        if source := self.value("source"):
-            annotations = annotations.filter(post__source__slug=source)
-        if post := self.value("post"):
-            annotations = annotations.filter(post_id=post)
-        zone = timezone.get_current_timezone()
-        if since := self.value("since"):
-            annotations = annotations.filter(
-                created_at__gte=datetime.combine(since, time.min, zone)
-            )
-        if until := self.value("until"):
-            annotations = annotations.filter(
-                created_at__lte=datetime.combine(until, time.max, zone)
-            )
-        return annotations
+    def filters(self) -> dict:
+        """The valid filters, as ``AnnotationQuerySet.filtered`` takes them (the search
+        box is its ``text``)."""
+        names = ("kind", "colour", "tag", "source", "post", "since", "until")
+        return {"text": self.value("q"), **{name: self.value(name) for name in names}}
 
 
 def my_annotations(user, filters: NotebookFilters):
-    return filters.apply(Annotation.objects.owned_by(user).alive())
+    return Annotation.objects.owned_by(user).alive().filtered(**filters.filters())
 
 
 @dataclass

@@ -34,49 +34,23 @@ def notebook(request):
     )
 
 
-EXPORTS = {
-    "md": ("text/markdown; charset=utf-8", ".md"),
-    "bilingual": ("text/markdown; charset=utf-8", ".md"),
-    "zip": ("application/zip", ".zip"),
-    "jsonld": ("application/ld+json; charset=utf-8", ".jsonld"),
-}
-
-
 @login_required
 def export_notes(request, fmt: str):
     """The notebook's current filter (or one post, ``?post=ID``), as a download."""
-    if fmt not in EXPORTS:
+    if fmt not in export.FORMATS:
         raise Http404("No such format")
     filters = NotebookFilters(request.GET, user=request.user)
     groups = export.notes_for_export(request.user, my_annotations(request.user, filters))
-    base_url = f"{request.scheme}://{request.get_host()}"
-    single = len(groups) == 1 and filters.value("post")
-    if fmt == "zip":
-        content = export.zip_markdown(
-            groups, base_url=base_url, combined=request.GET.get("combined") == "1"
+    try:
+        rendered = export.render(
+            fmt,
+            groups,
+            base_url=f"{request.scheme}://{request.get_host()}",
+            one_post=bool(filters.value("post")),
+            combined=request.GET.get("combined") == "1",
         )
-        name = "pizhu-notes"
-    elif fmt == "jsonld":
-        content = export.dumps_jsonld(export.jsonld_collection(groups, base_url=base_url)).encode()
-        name = "pizhu-notes"
-    elif fmt == "bilingual":
-        if not single:
-            raise Http404("A bilingual export is made for one post (?post=ID)")
-        content = export.bilingual_markdown(groups[0], base_url=base_url).encode()
-        name = export.safe_filename(
-            groups[0].post.title, groups[0].post.pk, groups[0].post.published_at
-        )
-        name = name.removesuffix(".md") + "-bilingual"
-    elif single:
-        content = export.post_markdown(groups[0], base_url=base_url).encode()
-        name = export.safe_filename(
-            groups[0].post.title, groups[0].post.pk, groups[0].post.published_at
-        )
-        name = name.removesuffix(".md")
-    else:
-        content = export.combined_markdown(groups, base_url=base_url).encode()
-        name = "pizhu-notes"
-    content_type, suffix = EXPORTS[fmt]
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name + suffix)
+    except export.ExportError as error:
+        raise Http404(str(error)) from error
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
     return response

@@ -1,10 +1,13 @@
 """Personas and posts for the annotations tests: an owner, another user, anonymous."""
 
+from dataclasses import replace
+
 import pytest
 from django.test import Client
 
 from annotations import services
 from annotations.models import ApiToken
+from annotations.values import Changes, Target
 from archive.importer import import_paths
 from archive.models import Post
 
@@ -57,11 +60,29 @@ def post(archive_dir):
     return Post.objects.get(url="https://example.org/economy")
 
 
-def selection(post, quote, occurrence=0):
+def selection(post, quote, occurrence=0, *, source=None) -> Target:
+    """The passage ``quote`` of ``post`` as the reader reports it (by the post's id, or by
+    ``source``, a URL)."""
     start = -1
     for _ in range(occurrence + 1):
         start = post.text.index(quote, start + 1)
-    return {"post": post.pk, "exact": quote, "start": start, "end": start + len(quote)}
+    return Target(
+        source=source or post.url,
+        post_id=None if source else post.pk,
+        exact=quote,
+        start=start,
+        end=start + len(quote),
+    )
+
+
+def changes(post, quote, *, exact=None, source=None, **fields) -> Changes:
+    """A new annotation of ``quote`` (reported as ``exact`` when given) with ``fields``."""
+    target = selection(post, quote, source=source)
+    if exact is not None:
+        target = replace(target, exact=exact)
+    if "tags" in fields:
+        fields["tags"] = tuple(fields["tags"])
+    return Changes(target=target, **fields)
 
 
 def payload(
@@ -82,8 +103,8 @@ def payload(
         "target": {
             "source": post.url,
             "selector": [
-                {"type": "TextQuoteSelector", "exact": where["exact"]},
-                {"type": "TextPositionSelector", "start": where["start"], "end": where["end"]},
+                {"type": "TextQuoteSelector", "exact": where.exact},
+                {"type": "TextPositionSelector", "start": where.start, "end": where.end},
             ],
         },
         "pizhu": {"kind": kind, "colour": colour},
@@ -105,8 +126,6 @@ def payload(
 @pytest.fixture
 def make_annotation(post):
     def make(user, quote="增长放缓", **fields):
-        values = {**selection(post, quote), "kind": "highlight", "colour": "yellow"}
-        values.update(fields)
-        return services.create(user, values)
+        return services.create(user, changes(post, quote, **{"colour": "yellow", **fields}))
 
     return make

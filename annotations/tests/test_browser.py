@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from annotations import services
 from annotations.models import Annotation, State
-from annotations.tests.conftest import selection
+from annotations.tests.conftest import changes
 from archive.importer import import_paths
 from archive.models import Post
 from conftest import save_screenshot
@@ -214,8 +214,8 @@ def test_a_translation_shows_interlinear_or_side_by_side(signed_in, post):
 
 
 def test_overlapping_highlights_both_show(signed_in, post, reader):
-    first = services.create(reader, {**selection(post, "中国的经济增长放缓"), "colour": "yellow"})
-    second = services.create(reader, {**selection(post, "增长放缓了很多"), "colour": "blue"})
+    first = services.create(reader, changes(post, "中国的经济增长放缓", colour="yellow"))
+    second = services.create(reader, changes(post, "增长放缓了很多", colour="blue"))
     page = signed_in
     open_post(page, post)
     expect(marks(page, first)).not_to_have_count(0)
@@ -236,9 +236,7 @@ def test_overlapping_highlights_both_show(signed_in, post, reader):
 
 
 def test_delete_a_highlight_and_undo(signed_in, post, reader):
-    annotation = services.create(
-        reader, {**selection(post, "增长放缓"), "kind": "note", "body": "x"}
-    )
+    annotation = services.create(reader, changes(post, "增长放缓", kind="note", body="x"))
     page = signed_in
     open_post(page, post)
     marks(page, annotation).first.click()
@@ -254,7 +252,7 @@ def test_delete_a_highlight_and_undo(signed_in, post, reader):
 
 
 def test_escape_closes_and_keyboard_opens_a_highlight(signed_in, post, reader):
-    annotation = services.create(reader, {**selection(post, "增长放缓")})
+    annotation = services.create(reader, changes(post, "增长放缓"))
     page = signed_in
     open_post(page, post)
     marks(page, annotation).focus()
@@ -274,7 +272,7 @@ def test_phone_width_puts_notes_inline_and_the_editor_at_the_bottom(
     )
     page = context.new_page()
     sign_in(page, live_server, reader)
-    services.create(reader, {**selection(post, "增长放缓"), "kind": "note", "body": "手机上的笔记"})
+    services.create(reader, changes(post, "增长放缓", kind="note", body="手机上的笔记"))
     open_post(page, post)
     card = page.locator("[data-post-body] [data-card]")
     expect(card).to_contain_text("手机上的笔记")
@@ -287,9 +285,7 @@ def test_phone_width_puts_notes_inline_and_the_editor_at_the_bottom(
 
 
 def test_orphans_are_listed_and_can_be_attached_to_new_text(signed_in, post, reader):
-    annotation = services.create(
-        reader, {**selection(post, "增长放缓"), "kind": "note", "body": "孤儿"}
-    )
+    annotation = services.create(reader, changes(post, "增长放缓", kind="note", body="孤儿"))
     Annotation.objects.filter(pk=annotation.pk).update(state=State.ORPHANED)
     page = signed_in
     open_post(page, post)
@@ -316,8 +312,8 @@ def test_selecting_in_the_traditional_view_annotates_the_original_text(signed_in
 
 
 def test_another_user_sees_none_of_it_unless_shared(page, live_server, post, reader):
-    private = services.create(reader, {**selection(post, "增长放缓")})
-    shared = services.create(reader, {**selection(post, "外交政策"), "shared": True})
+    private = services.create(reader, changes(post, "增长放缓"))
+    shared = services.create(reader, changes(post, "外交政策", shared=True))
     other = get_user_model().objects.create_user("other", password="other-password-1")
     sign_in(page, live_server, other)
     open_post(page, post)
@@ -330,7 +326,7 @@ def test_another_user_sees_none_of_it_unless_shared(page, live_server, post, rea
 
 
 def test_a_link_to_an_annotation_scrolls_to_it_and_flashes_it(signed_in, post, reader):
-    annotation = services.create(reader, {**selection(post, "growth will recover")})
+    annotation = services.create(reader, changes(post, "growth will recover"))
     page = signed_in
     page.goto(annotation.get_absolute_url())
     expect(marks(page, annotation)).to_have_class("pz-mark pz-flash")
@@ -402,9 +398,9 @@ def test_from_the_notebook_to_the_passage_and_a_downloaded_export(
     signed_in, post, reader, tmp_path
 ):
     note = services.create(
-        reader, {**selection(post, "growth will recover"), "kind": "note", "body": "乐观的部长"}
+        reader, changes(post, "growth will recover", kind="note", body="乐观的部长")
     )
-    services.create(reader, {**selection(post, "增长放缓")})
+    services.create(reader, changes(post, "增长放缓"))
     page = signed_in
     page.goto("/")
     page.get_by_role("link", name="笔记 Notes").click()  # one

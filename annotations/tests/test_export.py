@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from annotations import export, services
 from annotations.models import Annotation, State
-from annotations.tests.conftest import selection
+from annotations.tests.conftest import changes
 from archive.importer import import_paths
 from archive.models import Post
 
@@ -65,41 +65,41 @@ def tricky_notes(owner, tricky_post):
     made = [
         services.create(
             owner,
-            {
-                **selection(post, "市场 > 预期，#热点 与 *星号*，还有 `反引号`"),
-                "kind": "note",
-                "colour": "blue",
-                "body": "Markdown *kept* as written.\n\n```python\nprint('unclosed')",
-                "tags": ["市场 观察", "2024", "a#b"],
-            },
+            changes(
+                post,
+                "市场 > 预期，#热点 与 *星号*，还有 `反引号`",
+                kind="note",
+                colour="blue",
+                body="Markdown *kept* as written.\n\n```python\nprint('unclosed')",
+                tags=["市场 观察", "2024", "a#b"],
+            ),
         ),
         services.create(
-            owner, {**selection(post, "---1. 不是列表；- 也不是；> 也不是引用。"), "colour": "pink"}
-        ),
-        services.create(
-            owner,
-            {
-                **selection(post, "“中文引号”、『书名号』——破折号……省略号！"),
-                "kind": "translation",
-                "language": "en",
-                "body": '"Chinese quotes", book-title marks — dash … ellipsis!\n---\nsecond line',
-            },
-        ),
-        services.create(owner, {**selection(post, LONG), "kind": "note", "body": "长引文"}),
-        services.create(
-            owner,
-            {
-                **selection(post, "第一项 | 竖线第二项 $100 ==高亮== %%注释%% ^ref"),
-                "colour": "green",
-            },
+            owner, changes(post, "---1. 不是列表；- 也不是；> 也不是引用。", colour="pink")
         ),
         services.create(
             owner,
-            {
-                **selection(post, "The end, with <b>tags</b> & ampersands."),
-                "kind": "note",
-                "body": "# a heading in a note\ntext",
-            },
+            changes(
+                post,
+                "“中文引号”、『书名号』——破折号……省略号！",
+                kind="translation",
+                language="en",
+                body='"Chinese quotes", book-title marks — dash … ellipsis!\n---\nsecond line',
+            ),
+        ),
+        services.create(owner, changes(post, LONG, kind="note", body="长引文")),
+        services.create(
+            owner,
+            changes(post, "第一项 | 竖线第二项 $100 ==高亮== %%注释%% ^ref", colour="green"),
+        ),
+        services.create(
+            owner,
+            changes(
+                post,
+                "The end, with <b>tags</b> & ampersands.",
+                kind="note",
+                body="# a heading in a note\ntext",
+            ),
         ),
     ]
     # An orphan: its text left the post in a re-import.
@@ -231,31 +231,6 @@ def test_jsonld_round_trip_export_delete_import_gives_the_same_annotations(
     assert after == before
 
 
-def test_import_reanchors_against_the_current_text_and_reports_missing_posts(owner, post, tmp_path):
-    annotation = services.create(
-        owner, {**selection(post, "增长放缓"), "kind": "note", "body": "n"}
-    )
-    data = export.jsonld_collection(export.notes_for_export(owner), base_url=BASE)
-    Annotation.objects.all().delete()
-    Post.objects.filter(pk=post.pk).update(text="前言。" + post.text)
-    orphan = json.loads(json.dumps(data["first"]["items"][0]))
-    orphan["target"]["selector"][0].update(exact="不存在的文字", prefix="", suffix="")
-    elsewhere = json.loads(json.dumps(orphan))
-    elsewhere["target"]["source"] = "https://example.org/not-here"
-    data["first"]["items"] += [orphan, elsewhere, {"type": "Annotation"}]
-
-    report = export.import_jsonld(owner, data)
-
-    assert report.reanchored == 1 and report.restored == 0
-    assert [o["exact"] for o in report.orphaned] == ["不存在的文字"]
-    assert report.missing_posts[0]["source"] == "https://example.org/not-here"
-    assert report.invalid[0]["item"] == 3
-    moved = Annotation.objects.get(state=State.ANCHORED)
-    assert (moved.start, moved.exact) == (annotation.start + 3, "增长放缓")
-    assert Annotation.objects.filter(state=State.ORPHANED).count() == 1
-    assert export.import_jsonld(owner, data).duplicates == 2  # importing twice adds nothing
-
-
 # --- permissions -------------------------------------------------------------------------------
 
 
@@ -307,5 +282,48 @@ def test_a_quote_across_table_rows_keeps_rows_and_cells_apart(owner, archive_dir
     archive_dir.write("2024-01-05-table.md", body=body, url="https://example.org/table")
     import_paths([archive_dir])
     post = Post.objects.get(url="https://example.org/table")
-    annotation = services.create(owner, selection(post, "2022172023"))
+    annotation = services.create(owner, changes(post, "2022172023"))
     assert export.quote_paragraphs(post, annotation) == ["2022 · 17", "2023"]
+
+
+# --- render: the one entry point of the views and the command ----------------------------------
+
+
+def test_render_names_and_types_each_format(owner, tricky_notes):
+    groups = export.notes_for_export(owner)
+    post_file = export.safe_filename(
+        groups[0].post.title, groups[0].post.pk, groups[0].post.published_at
+    )
+    expected = {
+        ("md", False): ("pizhu-notes.md", "text/markdown; charset=utf-8"),
+        ("md", True): (post_file, "text/markdown; charset=utf-8"),
+        ("bilingual", True): (
+            post_file.removesuffix(".md") + "-bilingual.md",
+            "text/markdown; charset=utf-8",
+        ),
+        ("zip", False): ("pizhu-notes.zip", "application/zip"),
+        ("jsonld", False): ("pizhu-notes.jsonld", "application/ld+json; charset=utf-8"),
+    }
+    for (fmt, one_post), (name, content_type) in expected.items():
+        rendered = export.render(fmt, groups, base_url=BASE, one_post=one_post)
+        assert (rendered.filename, rendered.content_type) == (name, content_type)
+    single = export.render("md", groups, base_url=BASE, one_post=True).content.decode()
+    assert single == export.post_markdown(groups[0], base_url=BASE)
+    combined = export.render("md", groups, base_url=BASE).content.decode()
+    assert combined == export.combined_markdown(groups, base_url=BASE)
+
+
+def test_render_zips_a_file_per_post_and_the_combined_file_on_request(owner, tricky_notes):
+    groups = export.notes_for_export(owner)
+    plain = export.render("zip", groups, base_url=BASE).content
+    with_all = export.render("zip", groups, base_url=BASE, combined=True).content
+    names = [name for name, _ in export.markdown_files(groups, base_url=BASE)]
+    assert zipfile.ZipFile(io.BytesIO(plain)).namelist() == names
+    assert zipfile.ZipFile(io.BytesIO(with_all)).namelist() == [*names, "all-notes.md"]
+
+
+def test_render_refuses_a_bilingual_file_of_no_single_post_and_unknown_formats(owner):
+    with pytest.raises(export.ExportError, match="one post"):
+        export.render("bilingual", [], base_url=BASE, one_post=True)
+    with pytest.raises(export.ExportError, match="no such format"):
+        export.render("pdf", [], base_url=BASE)

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from annotations import services
-from annotations.tests.conftest import selection
+from annotations.tests.conftest import changes
 
 pytestmark = pytest.mark.django_db
 
@@ -18,26 +18,16 @@ def entry_ids(response):
 @pytest.fixture
 def notes(owner, other, post):
     return {
-        "highlight": services.create(owner, {**selection(post, "增长放缓"), "colour": "green"}),
+        "highlight": services.create(owner, changes(post, "增长放缓", colour="green")),
         "note": services.create(
             owner,
-            {
-                **selection(post, "专家说"),
-                "kind": "note",
-                "body": "結構性 Growth",
-                "tags": ["经济"],
-            },
+            changes(post, "专家说", kind="note", body="結構性 Growth", tags=["经济"]),
         ),
         "translation": services.create(
             owner,
-            {
-                **selection(post, "中国的经济"),
-                "kind": "translation",
-                "body": "China's economy",
-                "language": "en",
-            },
+            changes(post, "中国的经济", kind="translation", body="China's economy", language="en"),
         ),
-        "others": services.create(other, {**selection(post, "第一段"), "shared": True}),
+        "others": services.create(other, changes(post, "第一段", shared=True)),
     }
 
 
@@ -89,7 +79,7 @@ def test_posts_are_newest_first(owner, owner_client, notes, archive_dir):
     archive_dir.write("2024-02-02-second.md", url="https://example.org/second")
     import_paths([archive_dir])
     second = Post.objects.get(url="https://example.org/second")
-    newest = services.create(owner, {**selection(second, "第二段")})
+    newest = services.create(owner, changes(second, "第二段"))
     assert entry_ids(owner_client.get("/notes/"))[0] == newest.pk
 
 
@@ -100,7 +90,7 @@ def test_the_notebook_takes_a_fixed_number_of_queries(
     client.force_login(owner)
     for quote in ("第一段", "正文", "经济"):
         if quote in post.text:
-            services.create(owner, {**selection(post, quote), "tags": ["a", "b"]})
+            services.create(owner, changes(post, quote, tags=["a", "b"]))
     with django_assert_max_num_queries(9):
         assert client.get("/notes/").status_code == 200
 

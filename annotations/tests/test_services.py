@@ -2,18 +2,20 @@
 
 import pytest
 
-from annotations import services
+from annotations import anchoring, services
 from annotations.models import Annotation, State
-from annotations.tests.conftest import BODY, selection
+from annotations.tests.conftest import BODY, changes
+from annotations.values import Changes, Invalid
 from archive.importer import import_paths
+from archive.models import Post
 from archive.writer import reclean
 
 pytestmark = pytest.mark.django_db
 
 
 def test_create_validates_the_quote_against_the_posts_text(owner, post):
-    values = {**selection(post, "增长放缓"), "exact": "增长加快"}
-    with pytest.raises(services.Invalid) as error:
+    values = changes(post, "增长放缓", exact="增长加快")
+    with pytest.raises(Invalid) as error:
         services.create(owner, values)
     assert error.value.errors == [
         {"field": "target.selector.exact", "message": "is not the text between start and end"}
@@ -22,11 +24,7 @@ def test_create_validates_the_quote_against_the_posts_text(owner, post):
 
 
 def test_create_stores_the_servers_selectors_and_renders_the_note(owner, post):
-    values = {
-        **selection(post, "中国的经济"),
-        "kind": "note",
-        "body": "**要点** <script>x</script>",
-    }
+    values = changes(post, "中国的经济", kind="note", body="**要点** <script>x</script>")
     annotation = services.create(owner, values)
     assert annotation.exact == "中国的经济"
     assert post.text[annotation.start : annotation.end] == "中国的经济"
@@ -36,27 +34,28 @@ def test_create_stores_the_servers_selectors_and_renders_the_note(owner, post):
 
 
 def test_a_post_can_be_found_by_its_reader_url(owner, post):
-    values = {**selection(post, "增长放缓"), "post": f"http://testserver/posts/{post.pk}/"}
+    values = changes(post, "增长放缓", source=f"http://testserver/posts/{post.pk}/")
     assert services.create(owner, values, host="testserver").post == post
-    with pytest.raises(services.Invalid, match="no such post"):
-        services.create(owner, {**values, "post": "https://elsewhere.example/posts/1/"})
+    elsewhere = changes(post, "增长放缓", source="https://elsewhere.example/posts/1/")
+    with pytest.raises(Invalid, match="no such post"):
+        services.create(owner, elsewhere, host="testserver")
 
 
 def test_a_stale_version_is_a_conflict_and_writes_nothing(owner, make_annotation):
     annotation = make_annotation(owner)
-    services.update(annotation, {"body": "first tab"}, expected_version=1)
+    services.update(annotation, Changes(body="first tab"), expected_version=1)
     stale = Annotation.objects.get(pk=annotation.pk)
     stale.version = 1  # what the second tab saw
     with pytest.raises(services.Conflict):
-        services.update(stale, {"body": "second tab"}, expected_version=1)
+        services.update(stale, Changes(body="second tab"), expected_version=1)
     assert Annotation.objects.get(pk=annotation.pk).body == "first tab"
 
 
-def test_delete_is_soft_and_restore_undoes_it(owner, make_annotation):
+def test_delete_is_soft_and_undelete_undoes_it(owner, make_annotation):
     annotation = make_annotation(owner)
     services.delete(annotation)
     assert not Annotation.objects.alive().filter(pk=annotation.pk).exists()
-    services.restore(Annotation.objects.get(pk=annotation.pk))
+    services.undelete(Annotation.objects.get(pk=annotation.pk))
     assert Annotation.objects.alive().filter(pk=annotation.pk).exists()
 
 
@@ -64,10 +63,10 @@ def test_an_annotation_cannot_move_to_another_post(owner, make_annotation, archi
     annotation = make_annotation(owner)
     archive_dir.write("2024-01-03-other.md", body=BODY, url="https://example.org/other")
     import_paths([archive_dir])
-    with pytest.raises(services.Invalid, match="another post"):
+    with pytest.raises(Invalid, match="another post"):
         services.update(
             annotation,
-            {**selection(annotation.post, "增长放缓"), "post": "https://example.org/other"},
+            changes(annotation.post, "增长放缓", source="https://example.org/other"),
         )
 
 
@@ -121,3 +120,69 @@ def test_recleaning_reanchors_too(owner, make_annotation, post):
     post.refresh_from_db()
     assert post.text[annotation.start : annotation.end] == "增长放缓"
     assert annotation.state == State.ANCHORED
+
+
+def test_a_reanchoring_failure_is_named_and_rolls_back_only_its_file(
+    owner, make_annotation, archive_dir, post, monkeypatch
+):
+    """The import blames re-anchoring, not the database, and keeps the post's old text."""
+    make_annotation(owner, "增长放缓")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("anchoring broke")
+
+    monkeypatch.setattr(anchoring, "anchor_all", fail)
+    archive_dir.write(body=BODY.replace("<div>", "<div><p>新段落。</p>"), url=post.url)
+    report = import_paths([archive_dir])
+    assert [f["error"] for f in report.failed] == [
+        "re-anchoring annotations failed: RuntimeError: anchoring broke"
+    ]
+    assert Post.objects.get(pk=post.pk).text == post.text
+    assert report.updated == 0
+
+
+# --- place and restore -----------------------------------------------------------------------
+
+
+def test_place_moves_an_annotation_to_where_it_was_found(owner, make_annotation, post):
+    annotation = make_annotation(owner, "增长放缓")
+    text = "前言。" + post.text
+    found = anchoring.Anchor(annotation.start + 3, annotation.end + 3, "quote")
+    assert services.place(annotation, text, found)
+    assert (annotation.start, annotation.anchored_by) == (found.start, "quote")
+    assert annotation.prefix.endswith("的经济") and annotation.state == State.ANCHORED
+    assert not services.place(annotation, text, found)  # already there: nothing to save
+
+
+def test_place_orphans_what_was_not_found_and_keeps_its_quote(owner, make_annotation):
+    annotation = make_annotation(owner, "增长放缓")
+    assert services.place(annotation, "别的文字", None)
+    assert (annotation.state, annotation.exact) == (State.ORPHANED, "增长放缓")
+    assert not services.place(annotation, "别的文字", None)
+
+
+def test_place_refreshes_the_search_text_when_the_quote_changes(owner, make_annotation, post):
+    annotation = make_annotation(owner, "增长放缓", tags=["经济"])
+    text = post.text.replace("增长放缓", "增長放緩")
+    start = text.index("增長放緩")
+    services.place(annotation, text, anchoring.Anchor(start, start + 4, "normalised"))
+    assert annotation.exact == "增長放緩" and "增长放缓" in annotation.search_text
+    assert "经济" in annotation.search_text
+
+
+def test_restore_places_each_annotation_in_the_current_text(owner, post):
+    shifted = "前言。" + post.text
+    Post.objects.filter(pk=post.pk).update(text=shifted)
+    exported = changes(post, "增长放缓", kind="note", body="笔记", tags=["t"])
+    outcome, annotation = services.restore(owner, exported)
+    assert outcome == services.REANCHORED
+    assert shifted[annotation.start : annotation.end] == "增长放缓"
+    assert [t.name for t in annotation.tags.all()] == ["t"] and annotation.body_html
+    assert services.restore(owner, exported) == (services.DUPLICATE, None)
+
+    gone = changes(post, "专家说", exact="不存在的文字")
+    outcome, orphan = services.restore(owner, gone)
+    assert (outcome, orphan.state, orphan.exact) == (services.ORPHANED, "orphaned", "不存在的文字")
+
+    elsewhere = changes(post, "专家说", source="https://example.org/not-here")
+    assert services.restore(owner, elsewhere) == (services.POST_MISSING, None)

@@ -32,29 +32,16 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"--user: no user named {options['user']!r}")
         annotations = Annotation.objects.owned_by(user).alive()
-        if options["post"]:
-            annotations = annotations.filter(post_id=options["post"])
-        if options["tag"]:
-            annotations = annotations.filter(tags__name__iexact=options["tag"])
+        annotations = annotations.filtered(post=options["post"], tag=options["tag"])
         groups = export.notes_for_export(user, annotations)
         out, base_url = Path(options["out"]), options["base_url"].rstrip("/")
-        if options["format"] == "jsonld":
-            out.write_text(export.dumps_jsonld(export.jsonld_collection(groups, base_url=base_url)))
-        elif out.suffix == ".zip":
-            out.write_bytes(export.zip_markdown(groups, base_url=base_url))
-        elif out.suffix == ".md":
-            text = (
-                export.post_markdown(groups[0], base_url=base_url)
-                if len(groups) == 1
-                else export.combined_markdown(groups, base_url=base_url)
-            )
-            out.write_text(text)
-        else:
+        if options["format"] == "markdown" and out.suffix not in (".md", ".zip"):
             out.mkdir(parents=True, exist_ok=True)
-            for group in groups:
-                name = export.safe_filename(
-                    group.post.title, group.post.pk, group.post.published_at
-                )
-                (out / name).write_text(export.post_markdown(group, base_url=base_url))
+            for name, text in export.markdown_files(groups, base_url=base_url):
+                (out / name).write_text(text, encoding="utf-8")
+        else:
+            fmt = "jsonld" if options["format"] == "jsonld" else out.suffix.removeprefix(".")
+            # One .md holds a post's own notes when they are one post's, asked for or not.
+            out.write_bytes(export.render(fmt, groups, base_url=base_url, one_post=True).content)
         count = sum(len(g.annotations) for g in groups)
         self.stdout.write(f"{count} annotations from {len(groups)} posts → {out}")

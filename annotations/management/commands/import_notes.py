@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annotations import export
+from annotations.restore import restore_jsonld
 
 
 class Command(BaseCommand):
@@ -26,14 +26,10 @@ class Command(BaseCommand):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             with transaction.atomic():
-                report = export.import_jsonld(user, data)
+                report = restore_jsonld(user, data)
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
-        self.stdout.write(
-            f"restored {report.restored}, re-anchored {report.reanchored}, "
-            f"orphaned {len(report.orphaned)}, already there {report.duplicates}, "
-            f"post missing {len(report.missing_posts)}, invalid {len(report.invalid)}"
-        )
+        self.stdout.write(report.summary())
         for missing in report.missing_posts:
             self.stderr.write(
                 f"  post not in the archive: {missing['source']} ({missing['exact']!r})"
