@@ -1,9 +1,10 @@
-"""Fixtures shared by every app's tests."""
+"""Fixtures shared by every app's tests: personas, archives of posts, a real browser."""
 
 import os
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 CORPUS = Path(__file__).resolve().parent.parent / "shared" / "corpus"
 FIXTURE_POSTS = Path(__file__).resolve().parent / "fixtures" / "posts"
@@ -69,6 +70,46 @@ def _empty_cache():
     from archive.pagecache import pages
 
     pages.clear()
+
+
+# --- Personas: an owner, another user, anonymous ------------------------------------------------
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("owner", "owner@example.org", "owner-password-1")
+
+
+@pytest.fixture
+def other(django_user_model):
+    return django_user_model.objects.create_user("other", "other@example.org", "other-password-1")
+
+
+@pytest.fixture
+def owner_client(owner):
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def other_client(other):
+    client = Client()
+    client.force_login(other)
+    return client
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()
+
+
+@pytest.fixture
+def token_key(owner):
+    from accounts.models import ApiToken
+
+    _, key = ApiToken.issue(owner, "script")
+    return key
 
 
 @pytest.fixture

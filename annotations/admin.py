@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from annotations.models import Annotation, ApiToken
+from annotations.models import Annotation
 
 
 @admin.register(Annotation)
@@ -10,10 +10,3 @@ class AnnotationAdmin(admin.ModelAdmin):
     search_fields = ["exact", "body", "user__username"]
     raw_id_fields = ["user", "post"]
     readonly_fields = ["prefix", "suffix", "start", "end", "anchored_by", "version", "body_html"]
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "hint", "created_at", "last_used_at"]
-    readonly_fields = ["digest", "hint", "created_at", "last_used_at"]
-    raw_id_fields = ["user"]

@@ -1,71 +1,25 @@
 """The annotations API: JSON in W3C Web Annotation shapes (annotations.jsonld).
 
-Session auth (with CSRF) for the reader's scripts, personal tokens (``Authorization: Bearer``)
-for everything else. Another user's private annotation is a 404 whatever the method; a
-shared one can be read, not written (403). Writes honour ``If-Match`` (412 when stale).
+Thin: authentication is accounts.api_auth's (session with CSRF, or a personal token),
+shapes are jsonld's, writes are services'. Another user's private annotation is a 404
+whatever the method; a shared one can be read, not written (403). Writes honour
+``If-Match`` (412 when stale).
 """
 
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.views.decorators.csrf import csrf_exempt
+from django.middleware.csrf import get_token
 
+from accounts.api_auth import api_view, error
 from annotations import services
 from annotations.jsonld import CONTEXT, annotation_to_jsonld, parse
-from annotations.models import Annotation, ApiToken, Kind, State, with_tag_names
+from annotations.models import Annotation, Kind, State, with_tag_names
 from annotations.values import Invalid
-
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def error(status: int, message: str, errors: list[dict] | None = None) -> JsonResponse:
-    data = {"error": message}
-    if errors:
-        data["errors"] = errors
-    return JsonResponse(data, status=status)
-
-
-class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request, reason):
-        return reason  # the reason, instead of Django's HTML page
-
-
-def api_view(methods: tuple[str, ...]):
-    """Authenticate (token or session), check the method and, for session writes, CSRF."""
-
-    def decorate(view):
-        @csrf_exempt  # checked below, for session auth only: a token is not ambient
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if request.method not in methods:
-                response = error(405, f"{request.method} is not allowed here")
-                response["Allow"] = ", ".join(methods)
-                return response
-            header = request.headers.get("Authorization", "")
-            if header.startswith("Bearer "):
-                user = ApiToken.objects.user_for(header.removeprefix("Bearer ").strip())
-                if user is None:
-                    return error(401, "invalid or revoked token")
-                request.user = user
-            elif not request.user.is_authenticated:
-                response = error(401, "sign in or send a token (Authorization: Bearer …)")
-                response["WWW-Authenticate"] = 'Bearer realm="pizhu"'
-                return response
-            elif request.method not in SAFE_METHODS:
-                reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
-                if reason:
-                    return error(403, f"CSRF check failed: {reason}")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _body(request):

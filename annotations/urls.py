@@ -1,42 +1,6 @@
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
-from annotations import accounts, api, views
-
-
-def _form(view, title: str, submit: str, **extra):
-    """One of django.contrib.auth's form views on the site's one form template."""
-    context = {"title": title, "submit": submit, **extra}
-    return view.as_view(template_name="registration/form.html", extra_context=context)
-
-
-# django.contrib.auth's views reverse their own names without a namespace, so neither do these.
-account_urls = [
-    path("signup/", accounts.signup, name="signup"),
-    path("", accounts.account, name="account"),
-    path("tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke_token"),
-    path(
-        "login/",
-        _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", login=True),
-        name="login",
-    ),
-    path(
-        "password_change/",
-        _form(auth_views.PasswordChangeView, "修改密码 Change password", "保存 Save"),
-        name="password_change",
-    ),
-    path(
-        "password_reset/",
-        _form(auth_views.PasswordResetView, "重设密码 Reset password", "发送邮件 Send mail"),
-        name="password_reset",
-    ),
-    path(
-        "reset/<uidb64>/<token>/",
-        _form(auth_views.PasswordResetConfirmView, "设置新密码 New password", "保存 Save"),
-        name="password_reset_confirm",
-    ),
-    path("", include("django.contrib.auth.urls")),  # logout and the "done" pages
-]
+from annotations import api, views
 
 api_urls = [
     path("annotations/", api.annotations, name="api_annotations"),

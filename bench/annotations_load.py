@@ -49,7 +49,7 @@ def environment(database_url: str, data_dir: Path) -> dict:
 PREPARE = """
 import json, sys
 from django.contrib.auth import get_user_model
-from annotations.models import ApiToken
+from accounts.models import ApiToken
 from archive.models import Post
 clients = int(sys.argv[1])
 User = get_user_model()

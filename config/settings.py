@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "csp",
     "archive",
     "annotations",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "annotations.context_processors.accounts",
+                "accounts.context_processors.accounts",
             ],
         },
     },

@@ -1,12 +1,10 @@
-"""Personas and posts for the annotations tests: an owner, another user, anonymous."""
+"""Posts and passages for the annotations tests (the personas are in the root conftest)."""
 
 from dataclasses import replace
 
 import pytest
-from django.test import Client
 
 from annotations import services
-from annotations.models import ApiToken
 from annotations.values import Changes, Target
 from archive.importer import import_paths
 from archive.models import Post
@@ -16,41 +14,6 @@ BODY = (
     "<p>第二段讲<b>中国的经济</b>，中国的经济增长放缓了很多，专家说这是结构性的问题。</p>"
     "<p>The third paragraph is in English and quotes a minister.</p></div>"
 )
-
-
-@pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user("owner", "owner@example.org", "owner-password-1")
-
-
-@pytest.fixture
-def other(django_user_model):
-    return django_user_model.objects.create_user("other", "other@example.org", "other-password-1")
-
-
-@pytest.fixture
-def owner_client(owner):
-    client = Client()
-    client.force_login(owner)
-    return client
-
-
-@pytest.fixture
-def other_client(other):
-    client = Client()
-    client.force_login(other)
-    return client
-
-
-@pytest.fixture
-def anonymous_client():
-    return Client()
-
-
-@pytest.fixture
-def token_key(owner):
-    _, key = ApiToken.issue(owner, "script")
-    return key
 
 
 @pytest.fixture

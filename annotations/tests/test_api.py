@@ -5,7 +5,8 @@ import json
 import pytest
 from django.test import Client
 
-from annotations.models import Annotation, ApiToken
+from accounts.models import ApiToken
+from annotations.models import Annotation
 from annotations.tests.conftest import payload
 
 pytestmark = pytest.mark.django_db

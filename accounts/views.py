@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from annotations.models import ApiToken
+from accounts.models import ApiToken
 
 
 class SignupForm(UserCreationForm):

@@ -1,13 +1,13 @@
-"""Accounts: sign-up (and closing it), sign-in, password change and reset, API tokens."""
+"""accounts.views and the auth pages: sign-up (and closing it), sign-in, password change and
+reset, the account page and its API tokens."""
 
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.management import CommandError, call_command
 
-from annotations.models import ApiToken
+from accounts.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -95,12 +95,3 @@ def test_only_the_owner_can_revoke_a_token(owner_client, other_client, owner):
     assert ApiToken.objects.count() == 1
     assert owner_client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
     assert ApiToken.objects.count() == 0
-
-
-def test_the_demo_account_is_only_made_with_debug_on(settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="DEBUG"):
-        call_command("create_demo_user")
-    settings.DEBUG = True
-    call_command("create_demo_user")
-    assert get_user_model().objects.get(username="demo").check_password("pizhu-demo")

@@ -1,0 +1,59 @@
+"""Who calls the JSON API: a signed-in session (the reader's scripts, with the CSRF token)
+or a personal token (``Authorization: Bearer pz_…``, scripts; no CSRF, a token is not
+ambient). Every API view is wrapped in ``api_view``; errors are JSON."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.models import ApiToken
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def error(status: int, message: str, errors: list[dict] | None = None) -> JsonResponse:
+    data = {"error": message}
+    if errors:
+        data["errors"] = errors
+    return JsonResponse(data, status=status)
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason  # the reason, instead of Django's HTML page
+
+
+def api_view(methods: tuple[str, ...]):
+    """Authenticate (token or session), check the method and, for session writes, CSRF."""
+
+    def decorate(view):
+        @csrf_exempt  # checked below, for session auth only: a token is not ambient
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method not in methods:
+                response = error(405, f"{request.method} is not allowed here")
+                response["Allow"] = ", ".join(methods)
+                return response
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                user = ApiToken.objects.user_for(header.removeprefix("Bearer ").strip())
+                if user is None:
+                    return error(401, "invalid or revoked token")
+                request.user = user
+            elif not request.user.is_authenticated:
+                response = error(401, "sign in or send a token (Authorization: Bearer …)")
+                response["WWW-Authenticate"] = 'Bearer realm="pizhu"'
+                return response
+            elif request.method not in SAFE_METHODS:
+                reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
+                if reason:
+                    return error(403, f"CSRF check failed: {reason}")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
