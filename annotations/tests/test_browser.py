@@ -9,7 +9,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from annotations import services
-from annotations.models import Annotation, State
+from annotations.models import Annotation, Colour, Kind, State
 from annotations.tests.conftest import changes
 from archive.importer import import_paths
 from archive.models import Post
@@ -127,6 +127,26 @@ def test_select_highlight_reload_and_it_is_still_there(signed_in, post):
     page.reload()
     expect(marks(page, annotation)).to_have_text("增长放缓了很多")
     expect(marks(page, annotation)).to_have_attribute("data-colour", "green")
+    assert page.errors == []
+
+
+def test_the_toolbar_and_editor_name_the_servers_palette_and_kinds(signed_in, post):
+    page = signed_in
+    open_post(page, post)
+    select(page, "增长放缓了很多")
+    toolbar = page.get_by_role("toolbar", name="批注所选文字 Annotate the selection")
+    swatches = toolbar.locator("[data-colour]")
+    expected = [f"划线 Highlight: {label}" for _, label in Colour.choices]
+    assert [swatches.nth(i).get_attribute("aria-label") for i in range(swatches.count())] == (
+        expected
+    )
+    toolbar.get_by_role("button", name="笔记 Note").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_have_attribute("aria-label", f"{Kind.NOTE.label}: 增长放缓了很多")
+    choices = dialog.locator(".pz-colour-choice")
+    assert [choices.nth(i).inner_text().strip() for i in range(choices.count())] == [
+        label for _, label in Colour.choices
+    ]
     assert page.errors == []
 
 

@@ -1,0 +1,74 @@
+// Notes and translations as cards: in the margin beside their passage on wide screens,
+// under their paragraph on phones (and for interlinear translations).
+
+import { element } from "./dom.js";
+import { KIND_NAMES } from "./labels.js";
+import { UI_ATTR } from "./textmap.js";
+
+const BLOCKS = "p, li, blockquote, h1, h2, h3, h4, h5, h6, pre, figure, dd, dt";
+
+function card(reader, annotation) {
+  const meta = element("div", { class: "pz-card-meta" },
+    element("span", { class: "pz-swatch", "data-colour": annotation.colour, "aria-hidden": "true" }),
+    element("span", { text: `${KIND_NAMES[annotation.kind]} · ${annotation.colourName}` }),
+  );
+  if (annotation.language) meta.append(element("span", { class: "pz-lang", text: annotation.language }));
+  if (!reader.mine(annotation)) meta.append(element("span", { class: "pz-by", text: `@${annotation.creator}` }));
+  for (const tag of annotation.tags) meta.append(element("span", { class: "pz-tag", text: `#${tag}` }));
+  const content = element("div", { class: "pz-card-body" });
+  if (annotation.language) content.lang = annotation.language;
+  content.innerHTML = annotation.bodyHtml; // rendered and sanitized by the server (nh3)
+  const node = element("div", {
+    class: `pz-card pz-${annotation.kind}`,
+    [UI_ATTR]: true,
+    "data-card": annotation.id,
+    "data-colour": annotation.colour,
+  }, meta, content);
+  node.addEventListener("click", (event) => {
+    if (event.target.closest("a")) return;
+    reader.edit(annotation, node);
+  });
+  return node;
+}
+
+// The block a card goes after: the passage's paragraph (or list item, heading...), but a
+// whole table, never a row or cell.
+function blockAfter(body, mark) {
+  const block = mark.closest("table") || mark.closest(BLOCKS) || mark.closest("div");
+  return block && block !== body && body.contains(block) ? block : null;
+}
+
+export function layoutCards(reader) {
+  const { body, margin } = reader;
+  for (const old of document.querySelectorAll("[data-card]")) old.remove();
+  const wide = !reader.phone.matches;
+  const sideCards = [];
+  const sorted = reader.store.values().filter((a) => a.state === "anchored" && a.marks && a.marks.length);
+  sorted.sort((a, b) => a.start - b.start || a.end - b.end);
+  for (const annotation of sorted) {
+    if (annotation.kind === "highlight" && !annotation.body) continue;
+    const node = card(reader, annotation);
+    const inline = !wide || (annotation.kind === "translation" && reader.translationMode === "interlinear");
+    const lastMark = annotation.marks[annotation.marks.length - 1];
+    const block = inline ? blockAfter(body, lastMark) : null;
+    if (block) {
+      node.classList.add("pz-inline");
+      block.after(node);
+    } else if (wide) {
+      margin.append(node);
+      sideCards.push([annotation, node]);
+    } else {
+      body.append(node);
+    }
+  }
+  // Margin cards sit beside their passage, pushed down where they would overlap.
+  const top = margin.getBoundingClientRect().top;
+  let floor = 0;
+  for (const [annotation, node] of sideCards) {
+    const want = annotation.marks[0].getBoundingClientRect().top - top;
+    const at = Math.max(want, floor);
+    node.style.top = `${at}px`;
+    floor = at + node.offsetHeight + 8;
+  }
+  margin.style.minHeight = `${floor}px`;
+}
