@@ -3,6 +3,7 @@
 The same shape goes out of the API and the JSON-LD export and comes back into them: ``parse``
 checks an incoming annotation's shape and makes it a ``values.Changes``; what it means for
 a post's text is the services' to check.
+
 ``target.source`` is the article's own URL (``Post.url``, the archive's natural key), so a file
 exported from one Pizhu finds its posts in another; Pizhu's own fields (kind, colour, state,
 sharing) ride in a ``pizhu`` object, which JSON-LD processors ignore.
