@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser
 from archive.parsing import article_html
 from archive.tidy import tidy
 
-CLEANER_VERSION = 2
+CLEANER_VERSION = 3
 
 # html5ever and lexbor take time quadratic in nesting depth (100,000 nested divs: 50 s), and
 # browsers flatten past 512 levels anyway. Real articles stay far below this.

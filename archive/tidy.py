@@ -79,6 +79,7 @@ def tidy(fragment: str, *, title: str = "", base_url: str = "") -> str:
     if tree.body is None:
         return ""
     root = _article_root(tree.body)
+    _keep_author_contributions(root)
     _drop_chrome(root, title)
     _resolve_noscript_images(root)
     _flatten_pictures(root)
@@ -107,6 +108,50 @@ def _article_root(body: LexborNode) -> LexborNode:
         if len(content) == 1:
             return content[0]
     return body
+
+
+# On ChinaFile "Conversation" pages each expert's contribution is a Drupal comment, and
+# together they are most of the article. Drupal marks the comments of the page's own authors
+# (comment-by-node-author), and ChinaFile heads every contribution with the contributor's
+# profile, even where that mark is missing. Readers' comments have neither and go with the
+# rest of the comment section.
+_COMMENTS = "article.comment, div.comment, li.comment"
+_AUTHOR_MARK = "comment-by-node-author"
+_CONTRIBUTOR_PROFILE = ".node-profile.contributor"
+_CONTRIBUTOR_NAMES = ".node-profile h3, .node-profile h2, .submitted .username"
+_CONTRIBUTION_BODY = ".field-name-comment-body, .comment-body, .content"
+_COMMENT_SECTION_IDS = frozenset(["comments"])
+_COMMENT_SECTION_CLASSES = frozenset(
+    ["comment-wrapper", "comments", "comments-area", "comment-list"]
+)
+
+
+def _keep_author_contributions(root: LexborNode) -> None:
+    """Each contribution by the page's authors becomes a part of the article, in page order,
+    under a heading naming its contributors, just before the comment section it sat in."""
+    for contribution in root.css(_COMMENTS):
+        marked = _AUTHOR_MARK in (contribution.attrs.get("class") or "").split()
+        if not marked and contribution.css_first(_CONTRIBUTOR_PROFILE) is None:
+            continue
+        body = contribution.css_first(_CONTRIBUTION_BODY)
+        if body is None:
+            continue
+        names = [" ".join(_text(n).split()) for n in contribution.css(_CONTRIBUTOR_NAMES)]
+        heading = f"<h2>{escape(' & '.join(n for n in names if n))}</h2>" if any(names) else ""
+        section = _fragment(f"<div>{heading}{body.inner_html}</div>")
+        _comment_section_of(contribution, root).insert_before(section)
+        contribution.decompose()
+
+
+def _comment_section_of(node: LexborNode, root: LexborNode) -> LexborNode:
+    """The outermost comment section around ``node`` below ``root`` (else ``node``)."""
+    found, ancestor = node, node.parent
+    while ancestor is not None and ancestor.mem_id != root.mem_id:
+        classes = set((ancestor.attrs.get("class") or "").split())
+        if ancestor.attrs.get("id") in _COMMENT_SECTION_IDS or classes & _COMMENT_SECTION_CLASSES:
+            found = ancestor
+        ancestor = ancestor.parent
+    return found
 
 
 def _drop_chrome(root: LexborNode, title: str) -> None:

@@ -9,6 +9,7 @@ from annotations.values import Changes, Invalid
 from archive.importer import import_paths
 from archive.models import Post
 from archive.writer import reclean
+from conftest import FIXTURE_POSTS
 
 pytestmark = pytest.mark.django_db
 
@@ -186,3 +187,29 @@ def test_restore_places_each_annotation_in_the_current_text(owner, post):
 
     elsewhere = changes(post, "专家说", source="https://example.org/not-here")
     assert services.restore(owner, elsewhere) == (services.POST_MISSING, None)
+
+
+def test_recleaning_a_conversation_keeps_its_annotations_where_they_were(
+    owner, archive_dir, monkeypatch
+):
+    """Cleaner 3 keeps a conversation's contributions that cleaner 2 dropped: reclean_posts
+    rewrites the text and the annotations follow it."""
+    from archive import tidy
+
+    with monkeypatch.context() as old_cleaner:
+        old_cleaner.setattr(tidy, "_keep_author_contributions", lambda root: None)
+        import_paths([FIXTURE_POSTS / "2024-10-01-What now for the trade talks.md"])
+    post = Post.objects.get()
+    assert "Bo Bai" not in post.text
+    intro = services.create(owner, changes(post, "neither will move first"))
+    Post.objects.filter(pk=post.pk).update(cleaner_version=2)
+
+    report = reclean()
+
+    post.refresh_from_db()
+    intro.refresh_from_db()
+    assert report.recleaned == 1 and "the first step is domestic" in post.text
+    assert post.text[intro.start : intro.end] == "neither will move first"
+    assert (intro.state, intro.version) == (State.ANCHORED, 1)  # where it was: untouched
+    later = services.create(owner, changes(post, "the first step is domestic"))
+    assert later.state == State.ANCHORED

@@ -350,3 +350,38 @@ def test_block_starts_are_where_paragraphs_begin_in_the_text():
     starts = block_starts(html)
     assert [text[at : at + 2] for at in starts] == ["第二", "一二", "二a", "ab", "b"]
     assert block_starts("") == []
+
+
+CONVERSATION = """
+<div class="field-name-body"><p>The editors ask: what now? —<em>The Editors</em></p></div>
+<div id="comments" class="comment-wrapper"><h2 class="title">Comments</h2>
+  <article class="comment comment-by-node-author">
+    <div class="node node-profile contributor"><img src="https://x.example/a.jpg" alt>
+      <h3><a href="/contributors/a">Ann Author</a></h3></div>
+    <div class="node node-profile contributor"><h3><a href="/contributors/b">Bo Bai</a></h3></div>
+    <div class="field field-name-comment-body"><p>First contribution, one.</p>
+      <p>First contribution, two.</p></div>
+    <nav class="links"><a href="/reply">Reply</a></nav>
+  </article>
+  <article class="comment">
+    <div class="node node-profile contributor"><h3><a href="/c/c">Cai Chen</a></h3></div>
+    <div class="field field-name-comment-body"><p>Second contribution, unmarked.</p></div>
+  </article>
+  <article class="comment"><div class="submitted">Anonymous (未验证)</div>
+    <div class="field field-name-comment-body"><p>Buy cheap pills here.</p></div>
+  </article>
+</div>
+"""
+
+
+def test_contributions_in_comment_markup_stay_under_their_contributors_in_order():
+    """ChinaFile conversations: the experts' contributions are Drupal comments; readers'
+    comments are not kept."""
+    cleaned = clean(CONVERSATION, title="What now?")
+    tree = LexborHTMLParser(cleaned.body_html)
+    assert [h.text() for h in tree.css("h2")] == ["Ann Author & Bo Bai", "Cai Chen"]
+    assert cleaned.text.index("The editors ask") < cleaned.text.index("First contribution, one")
+    assert cleaned.text.index("First contribution, two") < cleaned.text.index("Second contrib")
+    for gone in ("Buy cheap pills", "Reply", "Anonymous", "Comments"):
+        assert gone not in cleaned.text
+    assert not tree.css("img")  # profile photos are page furniture
