@@ -94,3 +94,21 @@ def convert_html(html: str, script: str) -> str:
         if parts[index]:
             parts[index] = convert(parts[index], script)
     return "".join(parts)
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+LANGUAGE_SAMPLE = 4000  # characters: a post's language shows long before its end
+
+
+def language_of(text: str) -> str:
+    """The language a text is written in, by its script, as a BCP 47 tag: ``en`` where Latin
+    letters outnumber Han characters three to one, else Chinese, ``zh-Hant`` where at least
+    one Han character in ten is one that the traditional → simplified table changes."""
+    sample = text[:LANGUAGE_SAMPLE]
+    han = _HAN.findall(sample)
+    if len(_LATIN.findall(sample)) > 3 * len(han):
+        return "en"
+    han_text = "".join(han)
+    changed = sum(a != b for a, b in zip(han_text, to_simplified_chars(han_text), strict=True))
+    return "zh-Hant" if han and changed * 10 >= len(han) else "zh-Hans"

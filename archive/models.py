@@ -1,4 +1,5 @@
 import re
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.db import models
@@ -8,7 +9,10 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from archive.chinese import language_of
+
 EXCERPT_CHARS = 400
+SHORT_POST_CHARS = 200  # visible characters, below which a post is a teaser or empty
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 
@@ -162,6 +166,18 @@ class Post(models.Model):
         text = start if start is not None else self.text[:EXCERPT_CHARS]
         text = " ".join(text.split())
         return text[:140] + ("…" if len(text) > 140 else "")
+
+    @cached_property
+    def language(self) -> str:
+        """``en``, ``zh-Hans`` or ``zh-Hant``, by script (archive.chinese.language_of): the
+        reader sets it on the article, and CSS picks the fonts and the line breaking."""
+        start = getattr(self, "text_start", None)
+        return language_of(self.title + "\n" + (start if start is not None else self.text))
+
+    @property
+    def is_short(self) -> bool:
+        """Too little text for an article: the archive holds a teaser, or nothing."""
+        return len("".join(self.text.split())) < SHORT_POST_CHARS
 
     @property
     def reading_minutes(self) -> int:

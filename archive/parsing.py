@@ -33,6 +33,7 @@ from pathlib import PurePath
 from urllib.parse import urlsplit
 
 import yaml
+from selectolax.lexbor import LexborHTMLParser
 
 try:  # The C loader is ~10x faster; the wheels ship it, but a source build may not.
     from yaml import CSafeLoader as _YamlLoader
@@ -254,10 +255,17 @@ def parse_post(data: bytes, path: str, *, now: datetime | None = None) -> Parsed
     url = _resolve_url(meta, header, warnings)
     title = _clean_string(meta.get("title"), MAX_TITLE_CHARS, "title", warnings)
     if not title:
-        title = header.title or name_title or url
-        warnings.append(
-            f"no title in front matter; used {'the header' if header.title else 'the file name'}"
+        title, used = next(
+            (value, where)
+            for value, where in (
+                (header.title, "the header"),
+                (name_title, "the file name"),
+                (_first_words(raw_body), "the first words of the body"),
+                (url, "the URL"),
+            )
+            if value
         )
+        warnings.append(f"no title in front matter; used {used}")
     author = _clean_string(meta.get("author"), MAX_AUTHOR_CHARS, "author", warnings)
     published_at = _resolve_date(meta.get("date"), name_date, header.timestamp, now, warnings)
     categories = _string_list(meta.get("categories"), warnings)
@@ -278,6 +286,26 @@ def parse_post(data: bytes, path: str, *, now: datetime | None = None) -> Parsed
         raw_body=raw_body,
         warnings=warnings,
     )
+
+
+FIRST_WORDS_CHARS = 40
+
+
+def _first_words(raw_body: str) -> str:
+    """A title a person can read for a post that has none: its first heading, else the start
+    of its first line of text (a file named ``2019-10-14-.md`` would otherwise show its URL)."""
+    tree = LexborHTMLParser(article_html(raw_body))
+    if tree.body is None:
+        return ""
+    heading = tree.body.css_first("h1, h2, h3")
+    for candidate in ([heading] if heading is not None else []) + [tree.body]:
+        for line in candidate.text(separator="\n").splitlines():
+            words = " ".join(line.split())
+            if words:
+                if len(words) <= FIRST_WORDS_CHARS:
+                    return words
+                return words[:FIRST_WORDS_CHARS].rstrip(" ，,、：:") + "…"
+    return ""
 
 
 def _from_file_name(path: str) -> tuple[datetime | None, str]:

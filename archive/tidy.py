@@ -89,6 +89,7 @@ def tidy(fragment: str, *, title: str = "", base_url: str = "") -> str:
     _wp_captions_to_figures(root)
     _resolve_links(root, base_url)
     _drop_spacers(root)
+    _close_wide_gaps(root)
     return root.inner_html or ""
 
 
@@ -163,7 +164,7 @@ def _drop_chrome(root: LexborNode, title: str) -> None:
         label = label_of(_text(node))
         if label in CHROME_LABELS:
             _drop_label_block(node, root)
-        elif _is_tag_strip(node):
+        elif _is_tag_strip(node) or (_is_byline(label) and _opens_its_block(node)):
             node.decompose()
     for node in root.css(CHROME_SELECTOR):
         if node.parent is not None:
@@ -207,6 +208,30 @@ def _is_link_list(node: LexborNode) -> bool:
         return False
     linked, rest = _link_and_rest(node, _text(node))
     return rest <= linked
+
+
+# A block that only names the writer ("文/ 陆伟"): the reader shows the author above the body.
+_BYLINE = re.compile(r"^(文|作者|撰文|记者|記者)\s*[/／:：|｜]\s*[^。！？!?，,]{1,30}$")
+
+
+def _is_byline(label: str) -> bool:
+    return bool(_BYLINE.match(label))
+
+
+_INLINE = frozenset(["span", "strong", "b", "em", "i", "a", "font", "small"])
+
+
+def _opens_its_block(node: LexborNode) -> bool:
+    """Nothing but whitespace before ``node`` in the block it is part of."""
+    while True:
+        sibling = node.prev
+        while sibling is not None:
+            if not (sibling.is_text_node and _BLANK.match(sibling.text_content or "")):
+                return False
+            sibling = sibling.prev
+        if node.parent is None or node.parent.tag not in _INLINE:
+            return True
+        node = node.parent
 
 
 _TAG_STRIP = re.compile(r"^\s*(标签|標籤|关键词|關鍵字|关键字|關鍵詞|tags?|tagged)\s*[:：]", re.I)
@@ -453,3 +478,78 @@ def _drop_spacers(root: LexborNode) -> None:
             sibling = sibling.next
         for extra in run[2:]:
             extra.decompose()
+
+
+# Chinese and Japanese text: between two of these, a line break and indentation of the page's
+# source show as a stray space ("《 在私人政府的靴子之下 》", "据 报道 ，"). Browsers do not
+# yet drop such segment breaks as CSS Text 3 says they should. (Hangul is not here: Korean
+# puts spaces between words. Ideographic and no-break spaces are the author's: kept.)
+_WIDE = re.compile(
+    "[\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uff01-\uff60\uffe0-\uffe6]"
+)
+_SOURCE_SPACE = re.compile(r"[ \t\r\n\f]+")
+# Elements that end a line of text: whitespace next to them is not between two characters.
+_LINE_BREAKERS = frozenset(
+    ["p", "div", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+     "figure", "figcaption", "table", "tr", "td", "th", "ul", "ol", "dl", "br", "hr", "img",
+     "section", "article", "header", "footer", "aside", "details", "summary", "caption"]
+)  # fmt: skip
+
+
+def _close_wide_gaps(root: LexborNode) -> None:
+    """Take out source whitespace holding a line break between two wide characters of one
+    line of text, inline markup or not. Whitespace inside <pre> is the author's."""
+    for run in _lines_of_text(root):
+        text = "".join(node.text_content or "" for node in run)
+        if "\n" not in text:
+            continue
+        cut = bytearray(len(text))
+        for match in _SOURCE_SPACE.finditer(text):
+            start, end = match.span()
+            if (
+                "\n" in match.group()
+                and start > 0
+                and end < len(text)
+                and _WIDE.match(text[start - 1])
+                and _WIDE.match(text[end])
+            ):
+                cut[start:end] = b"\x01" * (end - start)
+        if not any(cut):
+            continue
+        offset = 0
+        for node in run:
+            old = node.text_content or ""
+            new = "".join(c for i, c in enumerate(old, offset) if not cut[i])
+            offset += len(old)
+            if new != old:
+                if new:
+                    node.replace_with(new)
+                else:
+                    node.decompose()
+
+
+def _lines_of_text(root: LexborNode) -> list[list[LexborNode]]:
+    """Text nodes in runs that lie on one line: no line-breaking element between them and
+    the same nearest line-breaking ancestor."""
+    runs: list[list[LexborNode]] = [[]]
+    container = None
+    for node in root.traverse(include_text=True):
+        if node.tag != "-text":
+            if node.tag in _LINE_BREAKERS:
+                runs.append([])
+            continue
+        parent = node.parent
+        while (
+            parent is not None and parent.tag not in _LINE_BREAKERS and parent.mem_id != root.mem_id
+        ):
+            parent = parent.parent
+        if parent is not None and parent.tag == "pre":
+            runs.append([])
+            continue
+        key = parent.mem_id if parent is not None else None
+        if key != container:
+            runs.append([])
+            container = key
+        runs[-1].append(node)
+    return [run for run in runs if run]

@@ -148,3 +148,32 @@ def test_post_text_is_exactly_the_browsers_text_content_for_every_corpus_post(pa
             mismatched.append(post.title)
     assert mismatched == []
     assert Post.objects.count() == 141
+
+
+FONT = "el => getComputedStyle(el).fontFamily"
+
+
+def test_english_posts_read_in_latin_fonts_and_chinese_ones_in_cjk_fonts(page):
+    """With a CJK font an English apostrophe is full width ("It’ s"): lang picks the fonts."""
+    import_paths([FIXTURE_POSTS])
+    english = Post.objects.get(url="https://example.com/en/verify-video")
+    page.goto(english.get_absolute_url())
+    expect(page.locator("article.post")).to_have_attribute("lang", "en")
+    assert page.locator("[data-post-body] p").first.evaluate(FONT).startswith("Georgia")
+    save_screenshot(page, "reader-english")
+    chinese = Post.objects.get(url="https://example.hk/p/urban-renewal")
+    page.goto(chinese.get_absolute_url())
+    expect(page.locator("article.post")).to_have_attribute("lang", "zh-Hant")
+    assert "CJK TC" in page.locator("[data-post-body] p").first.evaluate(FONT).split(",")[0]
+
+
+def test_pretty_printed_chinese_shows_no_stray_spaces(page, archive_dir):
+    archive_dir.write(
+        body="<p>据\n    <a href='https://x.org/'>\n      报道\n    </a>\n  ，《\n  书名\n  》。</p>"
+    )
+    import_paths([archive_dir])
+    post = Post.objects.get()
+    page.goto(post.get_absolute_url())
+    shown = page.locator("[data-post-body] p").first.inner_text()
+    assert shown == "据报道，《书名》。"
+    assert page.locator("[data-post-body]").evaluate("el => el.textContent") == post.text

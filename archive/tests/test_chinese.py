@@ -1,6 +1,8 @@
 """archive.chinese: pure."""
 
-from archive.chinese import convert, convert_html, to_simplified_chars
+import pytest
+
+from archive.chinese import convert, convert_html, language_of, to_simplified_chars
 
 
 def test_traditional_characters_fold_to_simplified_one_for_one():
@@ -19,3 +21,18 @@ def test_html_conversion_leaves_tags_and_urls_alone():
     assert convert_html(html, "hant") == (
         '<p>臺灣<img src="https://x.org/台湾.jpg" alt="台湾"><a href="/发">發展</a></p>'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("It’s Grim out There: China’s Economy in the Year of the Dragon", "en"),
+        ("China’s 经济 (the economy) is slowing, and the 央行 knows it.", "en"),
+        ("台湾的夜市文化从黄昏开始，一直到深夜。", "zh-Hans"),
+        ("臺灣的夜市文化從黃昏開始，一直到深夜。", "zh-Hant"),
+        ("中国的 AI 模型 DeepSeek R1 发布了", "zh-Hans"),  # some English words: still Chinese
+        ("", "zh-Hans"),
+    ],
+)
+def test_a_texts_language_is_told_by_its_script(text, language):
+    assert language_of(text) == language

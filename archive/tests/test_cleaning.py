@@ -385,3 +385,49 @@ def test_contributions_in_comment_markup_stay_under_their_contributors_in_order(
     for gone in ("Buy cheap pills", "Reply", "Anonymous", "Comments"):
         assert gone not in cleaned.text
     assert not tree.css("img")  # profile photos are page furniture
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (
+            '<p>《<a href="https://x.org/">\n  在私人政府的靴子之下\n</a>》</p>',
+            "《在私人政府的靴子之下》",
+        ),
+        ("<p>据\n  <b>报道</b>\n ，今天</p>", "据报道，今天"),
+        ("<p>日本語の\n  <em>文章</em>\n です</p>", "日本語の文章です"),
+        # Not between two wide characters, or the author's own spacing: kept.
+        ("<p>English\n words</p>", "English\n words"),
+        ("<p>中文\n  English</p>", "中文\n  English"),
+        ("<p>한국어\n 문장</p>", "한국어\n 문장"),
+        ("<pre>代码\n  缩进</pre>", "代码\n  缩进"),
+        ("<p>中\u3000文 与\u00a0字</p>", "中\u3000文 与\u00a0字"),
+        # Between blocks the browser shows no space anyway: nothing to take out.
+        ("<p>第一段</p>\n<p>第二段</p>", "第一段\n第二段"),
+    ],
+)
+def test_source_line_breaks_between_chinese_characters_do_not_become_spaces(html, text):
+    cleaned = clean(html)
+    assert cleaned.text == text
+    assert cleaned.text == text_content(cleaned.body_html)
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        (
+            '<div><div>文/</div><a href="/author/1">陆伟</a></div><p>正文开始了。</p>',
+            "正文开始了。",
+        ),
+        ("<p><span>文/ <span>张大风</span></span> 近日有报导指。</p>", " 近日有报导指。"),
+        ("<p>记者：王小明</p><p>正文。</p>", "正文。"),
+        # Not a byline: a sentence, or not where a byline stands.
+        (
+            "<p>文/图：这是一篇关于文字的文章，写得很长。</p>",
+            "文/图：这是一篇关于文字的文章，写得很长。",
+        ),
+        ("<p>他说：<span>作者：张三</span></p>", "他说：作者：张三"),
+    ],
+)
+def test_a_byline_in_the_body_goes(html, text):
+    assert clean(html).text == text

@@ -109,9 +109,9 @@ def test_command_line_import_into_a_file_database_twice(tmp_path):
     assert manage(tmp_path, "migrate", "-v0").returncode == 0
     first = manage(tmp_path, "import_posts", "fixtures/posts", "--jobs", "2")
     assert first.returncode == 2, first.stderr
-    assert "created 17, updated 0, unchanged 0, duplicates 1, failed 2" in first.stdout
+    assert "created 18, updated 0, unchanged 0, duplicates 1, failed 2" in first.stdout
     second = manage(tmp_path, "import_posts", "fixtures/posts")
-    assert "created 0, updated 0, unchanged 17, duplicates 1, failed 2" in second.stdout
+    assert "created 0, updated 0, unchanged 18, duplicates 1, failed 2" in second.stdout
     assert not (tmp_path / "pizhu.sqlite3-wal").exists() or (
         (tmp_path / "pizhu.sqlite3-wal").stat().st_size == 0
     ), "the import ends with a full checkpoint"

@@ -163,6 +163,23 @@ def test_missing_title_falls_back_to_the_header_link_then_the_file_name():
     assert parse(no_header, path="/a/2023-05-06-文件名标题.md").title == "文件名标题"
 
 
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        ("<div><h2>小标题在这里</h2><p>正文。</p></div>", "小标题在这里"),
+        ("<div><p>\n  第一行文字，\n 之后还有。</p></div>", "第一行文字，"),
+        ("<p>" + "很长的一句话" * 10 + "</p>", "很长的一句话" * 6 + "很长的一…"),  # 40 and …
+        ("<div><img src='https://x.org/a.jpg'></div>", "https://example.org/post/1"),
+    ],
+)
+def test_a_post_without_any_title_is_named_by_its_first_words(body, title):
+    """A file named 2019-10-14-.md, no title, no header: its first heading or words, and
+    only when there are none, its URL."""
+    post = parse(render_post(title=None, header=False, body=body), path="/a/2019-10-14-.md")
+    assert post.title == title
+    assert any("no title in front matter" in w for w in post.warnings)
+
+
 def test_missing_from_falls_back_to_the_header_link():
     text = render_post(url=None).replace("[测试文章](None)", "[测试文章](https://example.org/h)")
     post = parse(text)

@@ -140,7 +140,6 @@ def test_reader_links_older_and_newer_posts_of_the_same_source(client, posts):
     tree = page(client, post.get_absolute_url())
     assert tree.css_first("[data-key-next]").text().strip("← ") == "第3篇"
     assert tree.css_first("[data-key-prev]").text().strip(" →") == "第7篇"
-    assert "1 分钟" in tree.css_first(".reading-time").text()
 
 
 def test_reader_converts_script_on_request_and_remembers_it(client, posts):
@@ -224,3 +223,54 @@ def test_a_very_common_term_shows_archive_wide_filter_counts(client, posts, monk
     assert len(listed_titles(tree)) == 12
     filtered = page(client, reverse("archive:search"), q="飞弹", tag="标签0")
     assert set(listed_titles(filtered)) == {"第0篇", "第3篇", "第6篇", "第9篇"}
+
+
+def test_the_reader_and_the_list_say_each_posts_language(client, archive_dir):
+    archive_dir.write(
+        "2024-01-01-en.md",
+        url="https://example.org/en",
+        title="China’s Economy",
+        body="<p>It’s the economy, and it is slowing down this year.</p>",
+    )
+    archive_dir.write(
+        "2024-01-02-hant.md",
+        url="https://example.org/hant",
+        title="臺灣",
+        body="<p>這是臺灣的報導。</p>",
+    )
+    archive_dir.write("2024-01-03-hans.md", url="https://example.org/hans", title="台湾")
+    import_paths([archive_dir])
+    languages = {}
+    for post in Post.objects.all():
+        article = page(client, post.get_absolute_url()).css_first("article.post")
+        languages[post.url.rsplit("/", 1)[1]] = article.attrs["lang"]
+    assert languages == {"en": "en", "hant": "zh-Hant", "hans": "zh-Hans"}
+    items = page(client, reverse("archive:post_list")).css(".post-item")
+    assert sorted(item.attrs["lang"] for item in items) == ["en", "zh-Hans", "zh-Hant"]
+
+
+@pytest.mark.parametrize(
+    ("body", "notice"),
+    [
+        ("<p>你是對的！感謝糾錯。</p>", "只存了一小段"),
+        ("<div class='entry-content'></div>", "没有正文"),
+    ],
+)
+def test_a_teaser_or_an_empty_post_says_so_and_links_the_original(
+    client, archive_dir, body, notice
+):
+    archive_dir.write(body=body)
+    import_paths([archive_dir])
+    post = Post.objects.get()
+    tree = page(client, post.get_absolute_url())
+    note = tree.css_first(".short-post")
+    assert notice in note.text() and note.css_first("a").attrs["href"] == post.url
+    assert tree.css_first(".reading-time") is None  # not "1 min" for nothing
+
+
+def test_a_whole_article_has_a_reading_time_and_no_notice(client, archive_dir):
+    archive_dir.write(body="<p>" + "一篇完整的文章。" * 40 + "</p>")
+    import_paths([archive_dir])
+    tree = page(client, Post.objects.get().get_absolute_url())
+    assert tree.css_first(".short-post") is None
+    assert tree.css_first(".reading-time").text() == "1 分钟 min"
