@@ -45,6 +45,32 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.source or self.tag or self.year)
 
+    def as_params(self) -> dict[str, str]:
+        """The filters as query parameters, the ones set."""
+        params = {"source": self.source, "tag": self.tag, "year": self.year, "month": self.month}
+        return {name: str(value) for name, value in params.items() if value}
+
+    def chosen(self, params) -> list[tuple[str, str]]:
+        """(what the reader sees, the query string without it) for each filter set: names,
+        not slugs, and each removable on its own. ``params``: the request's query."""
+        found = []
+        if self.source:
+            names = Source.objects.filter(slug=self.source).values_list("name", flat=True)
+            found.append((next(iter(names), self.source), ("source",)))
+        if self.tag:
+            names = Tag.objects.filter(slug=self.tag).values_list("name", flat=True)
+            found.append(("#" + next(iter(names), self.tag), ("tag",)))
+        if self.year:
+            month = f"-{self.month:02d}" if self.month else ""
+            found.append((f"{self.year}{month}", ("year", "month")))
+        chosen = []
+        for label, names in found:
+            rest = params.copy()
+            for name in (*names, "page"):
+                rest.pop(name, None)
+            chosen.append((label, rest.urlencode()))
+        return chosen
+
 
 def _int(value, low: int, high: int) -> int | None:
     try:

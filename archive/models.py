@@ -167,6 +167,11 @@ class Post(models.Model):
         text = " ".join(text.split())
         return text[:140] + ("…" if len(text) > 140 else "")
 
+    def shown_tags(self) -> list:
+        """The tags, but not one that only repeats the source's name (iYouPort · [iYouPort])."""
+        source = self.source.name.casefold()
+        return [tag for tag in self.tags.all() if tag.name.casefold() != source]
+
     @cached_property
     def language(self) -> str:
         """``en``, ``zh-Hans`` or ``zh-Hant``, by script (archive.chinese.language_of): the

@@ -127,6 +127,12 @@ class Query:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
+    @classmethod
+    def words_of(cls, raw: str) -> list[str]:
+        """The terms of a raw query as written (a "quoted phrase" keeps its quotes)."""
+        pieces = re.findall(r'"[^"]*"|\S+', raw[:MAX_QUERY_LENGTH])
+        return [piece for piece in pieces if cls.parse(piece)][:MAX_TERMS]
+
     def index_terms(self) -> list[list[str]]:
         """Each term as index tokens (see _pairs); a trailing * marks a prefix."""
         return [_pairs(list(runs), closed=False) for runs in self.runs]
@@ -159,11 +165,16 @@ class Query:
         return re.compile("|".join(alternatives), re.IGNORECASE)
 
 
+# A Latin word is marked only where it stands whole: "or" not inside "iYouPort".
+_NOT_IN_A_WORD = (rf"(?<![^\W_{_CJK}])", rf"(?![^\W_{_CJK}])")
+
+
 def _token_pattern(token: str) -> str:
     if len(token) == 1 and _CJK_CHAR.match(token):
         chars = variants(token)
         return re.escape(chars) if len(chars) == 1 else f"[{re.escape(chars)}]"
-    return re.escape(token)
+    before, after = _NOT_IN_A_WORD
+    return f"{before}{re.escape(token)}{after}"
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -8,36 +10,58 @@ from archive.browse import Filters, archive_facets, facets
 from archive.models import Post
 from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
-from archive.search_text import Query
+from archive.chinese import convert
+from archive.search_text import Query, fold
 
 SCRIPT_COOKIE = "pizhu_script"
 
 
+def _script(request) -> str:
+    """The script the reader chose (a cookie set on the reader page), for every page."""
+    script = request.GET.get("script") or request.COOKIES.get(SCRIPT_COOKIE) or "orig"
+    return script if script in SCRIPTS else "orig"
+
+
 def post_list(request):
-    return cached_page(request, archive_stamp(), lambda: _post_list(request))
+    script = _script(request)
+    return cached_page(request, archive_stamp(), lambda: _post_list(request, script), script)
 
 
-def _post_list(request):
+def _post_list(request, script):
     filters = Filters.from_query(request.GET)
     posts = filters.apply(Post.objects.for_list())
     page = Paginator(posts, settings.PIZHU_POSTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "archive/post_list.html",
-        {"page": page, "filters": filters, "facets": facets(filters)},
+        {
+            "page": page,
+            "filters": filters,
+            "chosen": filters.chosen(request.GET),
+            "facets": facets(filters),
+            "script": script,
+        },
     )
 
 
 def search_view(request):
-    stamp = archive_stamp()
-    return cached_page(request, stamp, lambda: _search(request, stamp))
+    stamp, script = archive_stamp(), _script(request)
+    return cached_page(request, stamp, lambda: _search(request, stamp, script), script)
 
 
-def _search(request, stamp):
+def _search(request, stamp, script):
     raw_query = (request.GET.get("q") or "").strip()
     filters = Filters.from_query(request.GET)
     query = Query.parse(raw_query)
-    context = {"filters": filters, "q": raw_query, "searching": True}
+    context = {
+        "filters": filters,
+        "chosen": filters.chosen(request.GET),
+        "q": raw_query,
+        "searching": True,
+        "script": script,
+    }
+    if raw_query and not query:
+        context["nothing_to_search"] = True
     if query:
         results = search.RankedSearch(query, filters.apply(Post.objects.all()))
         context["page"] = Paginator(results, settings.PIZHU_POSTS_PER_PAGE).get_page(
@@ -48,13 +72,30 @@ def _search(request, stamp):
         else:  # a single common character: counting every filter costs more than it tells
             context["facets"] = archive_facets(filters, stamp)
             context["facets_uncounted"] = True
+        if not results.count():
+            context["suggestions"] = suggestions(raw_query, filters)
     return render(request, "archive/post_list.html", context)
 
 
+def suggestions(raw_query: str, filters: Filters) -> list[tuple[str, str]]:
+    """(label, query string) of searches to try after one found nothing: without the
+    filters, each word alone, the other script where it folds differently."""
+    found = []
+    if filters:
+        found.append(("不限筛选 without filters", urlencode({"q": raw_query})))
+    keep = filters.as_params()
+    words = Query.words_of(raw_query)
+    if len(words) > 1:
+        found += [(word, urlencode({**keep, "q": word})) for word in words]
+    for script in ("hans", "hant"):
+        converted = convert(raw_query, script)
+        if fold(converted) != fold(raw_query):
+            found.append((converted, urlencode({**keep, "q": converted})))
+    return found
+
+
 def post_detail(request, pk):
-    script = request.GET.get("script") or request.COOKIES.get(SCRIPT_COOKIE) or "orig"
-    if script not in SCRIPTS:
-        script = "orig"
+    script = _script(request)
     stamp = post_stamp(pk)
     if stamp is None:
         raise Http404("No such post")

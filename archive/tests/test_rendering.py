@@ -33,3 +33,10 @@ def test_the_script_views_keep_the_texts_length():
     simplified = str(render_body(html, script="hans"))
     assert simplified == "<p>台湾的经济</p>"
     assert len(simplified) == len(html)
+
+
+def test_latin_words_are_marked_only_where_they_stand_whole():
+    pattern = Query.parse("or art AI").pattern()
+    assert str(highlight("iYouPort or Part art 中国AI改变", pattern)) == (
+        "iYouPort <mark>or</mark> Part <mark>art</mark> 中国<mark>AI</mark>改变"
+    )

@@ -84,13 +84,13 @@ def test_filter_counts_follow_the_other_filters(client, posts):
 def test_list_query_count_does_not_grow_with_page_size(
     client, posts, settings, django_assert_num_queries
 ):
-    # archive stamp; count, posts with source, tags; facets: sources (counts, names), tags,
-    # dates (bounds, counts)
+    # archive stamp; the chosen tag's name; count, posts with source, tags; facets: sources
+    # (counts, names), tags, dates (bounds, counts)
     settings.PIZHU_POSTS_PER_PAGE = 3
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(reverse("archive:post_list"), {"tag": "共同"})
     settings.PIZHU_POSTS_PER_PAGE = 12
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(reverse("archive:post_list"), {"tag": "共同", "page": "1"})
 
 
@@ -274,3 +274,55 @@ def test_a_whole_article_has_a_reading_time_and_no_notice(client, archive_dir):
     tree = page(client, Post.objects.get().get_absolute_url())
     assert tree.css_first(".short-post") is None
     assert tree.css_first(".reading-time").text() == "1 分钟 min"
+
+
+def test_a_search_that_finds_nothing_says_so_and_suggests_others(client, posts):
+    tree = page(client, reverse("archive:search"), q="飞弹 火星", tag="标签1")
+    nothing = tree.css_first("[data-nothing-found]")
+    assert (
+        "没有找到“飞弹 火星”" in nothing.text()
+        and "Both simplified and traditional" in nothing.text()
+    )
+    suggested = [a.attrs["href"] for a in tree.css("[data-suggestion]")]
+    assert suggested == ["?q=%E9%A3%9E%E5%BC%B9+%E7%81%AB%E6%98%9F",  # without the filter
+                         "?tag=%E6%A0%87%E7%AD%BE1&q=%E9%A3%9E%E5%BC%B9",  # each word alone
+                         "?tag=%E6%A0%87%E7%AD%BE1&q=%E7%81%AB%E6%98%9F"]  # fmt: skip
+    found = page(client, reverse("archive:search") + suggested[1])
+    assert listed_titles(found)  # a suggestion that finds something
+    assert "输入要找的字词" not in tree.html
+
+
+def test_punctuation_alone_is_nothing_to_search_for(client, posts):
+    tree = page(client, reverse("archive:search"), q="？！")
+    assert "没有可搜索的字或词" in tree.css_first("[data-nothing-found]").text()
+
+
+def test_chosen_filters_show_names_and_each_can_be_removed(client, posts):
+    tree = page(client, reverse("archive:post_list"), tag="标签0", year="2024", month="1")
+    assert tree.css_first(".facets summary").text() == "筛选 Filters · #标签0 · 2024-01"
+    removers = {a.text(): a.attrs["href"] for a in tree.css("[data-remove-filter]")}
+    assert removers == {
+        "#标签0 ×": "?year=2024&month=1",
+        "2024-01 ×": "?tag=%E6%A0%87%E7%AD%BE0",
+    }
+
+
+def test_list_titles_and_excerpts_follow_the_chosen_script(client, archive_dir):
+    archive_dir.write(title="臺灣的夜市", body="<p>夜市從黃昏開始。</p>")
+    import_paths([archive_dir])
+    client.cookies["pizhu_script"] = "hans"
+    tree = page(client, reverse("archive:post_list"))
+    assert tree.css_first(".post-item-title").text() == "台湾的夜市"
+    assert tree.css_first(".excerpt").text() == "夜市从黄昏开始。"
+    client.cookies["pizhu_script"] = "orig"
+    assert page(client, reverse("archive:post_list")).css_first(".excerpt").text() == (
+        "夜市從黃昏開始。"
+    )
+
+
+def test_a_tag_that_only_repeats_the_source_is_not_shown_again(client, archive_dir):
+    archive_dir.write(tags="[ iYouPort, 安全 ]", categories="[ iYouPort ]")
+    import_paths([archive_dir])
+    post = Post.objects.get()
+    for url in (reverse("archive:post_list"), post.get_absolute_url()):
+        assert [a.text() for a in page(client, url).css(".tags .tag")] == ["安全"]
