@@ -1,13 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts import views
+from accounts import forms, views
 
 
-def _form(view, title: str, submit: str, **extra):
-    """One of django.contrib.auth's form views on the site's one form template."""
+def _form(view, title: str, submit: str, form, **extra):
+    """One of django.contrib.auth's form views on the site's one form template, with its
+    bilingual form (accounts.forms)."""
     context = {"title": title, "submit": submit, **extra}
-    return view.as_view(template_name="registration/form.html", extra_context=context)
+    form_option = "authentication_form" if view is auth_views.LoginView else "form_class"
+    return view.as_view(
+        template_name="registration/form.html", extra_context=context, **{form_option: form}
+    )
 
 
 # django.contrib.auth's views reverse their own names without a namespace, so neither do these.
@@ -17,22 +21,37 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path(
         "login/",
-        _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", login=True),
+        _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", forms.LoginForm, login=True),
         name="login",
     ),
     path(
         "password_change/",
-        _form(auth_views.PasswordChangeView, "修改密码 Change password", "保存 Save"),
+        _form(
+            auth_views.PasswordChangeView,
+            "修改密码 Change password",
+            "保存 Save",
+            forms.PasswordChangeForm,
+        ),
         name="password_change",
     ),
     path(
         "password_reset/",
-        _form(auth_views.PasswordResetView, "重设密码 Reset password", "发送邮件 Send mail"),
+        _form(
+            auth_views.PasswordResetView,
+            "重设密码 Reset password",
+            "发送邮件 Send mail",
+            forms.PasswordResetForm,
+        ),
         name="password_reset",
     ),
     path(
         "reset/<uidb64>/<token>/",
-        _form(auth_views.PasswordResetConfirmView, "设置新密码 New password", "保存 Save"),
+        _form(
+            auth_views.PasswordResetConfirmView,
+            "设置新密码 New password",
+            "保存 Save",
+            forms.SetPasswordForm,
+        ),
         name="password_reset_confirm",
     ),
     path("", include("django.contrib.auth.urls")),  # logout and the "done" pages

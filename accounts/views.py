@@ -2,62 +2,69 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.forms import SignupForm, TokenForm
 from accounts.models import ApiToken
 
+# The new token's key waits here between the POST that makes it and the page that shows it
+# once (post/redirect/get: reloading the page makes no second token).
+NEW_KEY = "pizhu_new_token_key"
 
-class SignupForm(UserCreationForm):
-    email = forms.EmailField(
-        required=False, help_text="可选，用于找回密码。Optional: for resetting your password."
+
+def _next(request) -> str:
+    """Where to go after signing up: ``next`` when it is a page of this site."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
+    return wanted if safe else resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def signup(request):
     if not settings.PIZHU_SIGNUP_OPEN:
         raise Http404("Sign-up is closed")
     if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect(_next(request))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect(_next(request))
     return render(
         request,
         "registration/form.html",
-        {"form": form, "title": "注册 Sign up", "submit": "注册 Sign up"},
+        {
+            "form": form,
+            "title": "注册 Sign up",
+            "submit": "注册 Sign up",
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
     )
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label="名称 Name", help_text="What the token is for.")
 
 
 @login_required
 def account(request):
     """The account page: password, API tokens, sign out."""
     form = TokenForm(request.POST or None)
-    new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = ApiToken.issue(request.user, form.cleaned_data["name"])
-        form = TokenForm()
+        _, request.session[NEW_KEY] = ApiToken.issue(request.user, form.cleaned_data["name"])
+        return redirect("account")
     return render(
         request,
         "registration/account.html",
-        {"form": form, "tokens": request.user.api_tokens.all(), "new_key": new_key},
+        {
+            "form": form,
+            "tokens": request.user.api_tokens.all(),
+            "new_key": request.session.pop(NEW_KEY, None),
+        },
     )
 
 

@@ -278,15 +278,56 @@ class Text:
         return before, after
 
     def near_intact(
-        self, selector: Selector, start: int, end: int, *, near: int = 8, blank_ok: bool = False
+        self,
+        selector: Selector,
+        start: int,
+        end: int,
+        *,
+        near: int = 8,
+        blank_ok: bool = False,
+        edge_ok: bool = False,
+        evidence: bool = False,
     ) -> bool:
         """The ``near`` characters on each side of [start, end) are the selector's own
-        (``blank_ok``: or nothing but whitespace there, as at a paragraph's edge)."""
+        (``blank_ok``: or nothing but whitespace there, as at a paragraph's edge; ``edge_ok``:
+        or the selector's own as far as its paragraph's edge, where that edge is nearer:
+        what lies past the edge changes when the paragraph moves or one is inserted beside
+        it, and is no evidence either way). ``evidence``: and some of those characters are
+        more than whitespace: a whole paragraph between two edges says nothing of which
+        copy of it this is."""
         before, after = self.around(selector, start, end, near=near)
         before, after = before[-near:], after[:near]
-        return (
-            before == normalise(selector.prefix)[-near:] or (blank_ok and not before.strip())
-        ) and (after == normalise(selector.suffix)[:near] or (blank_ok and not after.strip()))
+        sides, seen = [], False
+        for have, want, is_before in (
+            (before, normalise(selector.prefix)[-near:], True),
+            (after, normalise(selector.suffix)[:near], False),
+        ):
+            if have == want:
+                sides.append(True)
+                seen = seen or bool(want.strip())
+            elif blank_ok and not have.strip():
+                sides.append(True)
+            else:
+                edge = self._same_to_the_edge(selector, start, end, near, is_before)
+                sides.append(edge is not None)
+                seen = seen or bool(edge)
+        return all(sides) and (seen or not evidence)
+
+    def _same_to_the_edge(
+        self, selector: Selector, start: int, end: int, near: int, is_before: bool
+    ) -> str | None:
+        """Between the quote and its paragraph's edge (a line break) on one side, the same
+        characters now as in the selector's context, that edge within ``near`` characters:
+        those characters (maybe none), else None."""
+        if is_before:
+            want_raw, have_raw = selector.prefix, self.text[max(0, start - _EDGE_REACH) : start]
+        else:
+            want_raw, have_raw = selector.suffix, self.text[end : end + _EDGE_REACH]
+        want, have = _to_edge(want_raw, is_before), _to_edge(have_raw, is_before)
+        if want is None or have is None:
+            return None
+        want, have = normalise(want).strip(), normalise(have).strip()
+        return want if want == have and len(want) < near else None
 
     def context_score(self, selector: Selector, start: int, end: int) -> float:
         """How well the text around [start, end) agrees with the selector's context (0–1),
@@ -360,6 +401,18 @@ class Text:
             return False
         body = self.normalised.text
         return (prefix + suffix) in body or f"{prefix.rstrip()} {suffix.lstrip()}" in body
+
+
+_EDGE_REACH = CONTEXT_CHARS * 8  # raw characters looked through for a paragraph's edge
+
+
+def _to_edge(raw: str, is_before: bool) -> str | None:
+    """The text between the quote and the nearest line break on one side (``raw`` is what
+    lies on that side), or None without a line break in reach."""
+    at = raw.rfind("\n") if is_before else raw.find("\n")
+    if at < 0:
+        return None
+    return raw[at + 1 :] if is_before else raw[:at]
 
 
 def required_context(length: int, *, exact: bool) -> float:
@@ -438,13 +491,16 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
     start, end = selector.start, selector.end
     if edits is not None and edits.usable:
         fate = edits.follow(selector, doc)
-        if fate == "deleted":
-            # Gone from where it was. A passage moved elsewhere whole is found in the text the
-            # edits inserted; a copy that was there all along is another passage.
-            moved = edits.moved(selector, doc)
-            return Anchor(*moved, "moved") if moved else None
         if isinstance(fate, Anchor):
             return fate
+        # Gone from where it was (or replaced, where the diff wrote a move as one big
+        # replacement): a passage moved elsewhere whole is found in the text the edits
+        # inserted; a copy that was there all along is another passage.
+        moved = edits.moved(selector, doc)
+        if moved:
+            return Anchor(*moved, "moved")
+        if fate == "deleted":
+            return None
     if body[start:end] == exact and (
         _perfect_context(body, selector, start, end)
         or doc.trusted(selector, start, end, exact=True) is not None
@@ -527,29 +583,33 @@ def _alphabet(quote: str) -> dict[str, str]:
     return symbols
 
 
+def _best_places(quote: str, text: str, budget: int) -> list[tuple[int, int]]:
+    """Where ``quote`` stands in ``text`` with the fewest edits, at most ``budget`` (edlib,
+    infix mode): (start, end) pairs, all at that best distance."""
+    symbols = _alphabet(quote)
+    # Every character absent from the quote becomes one symbol (\0): edlib needs a small
+    # alphabet, and for matching the quote those characters are all alike.
+    others = re.compile("[^" + "".join(re.escape(c) for c in symbols) + "]")
+    table = {ord(c): s for c, s in symbols.items()}
+    target = others.sub("\0", text).translate(table).encode("latin-1")
+    pattern = quote.translate(table).encode("latin-1")
+    result = edlib.align(pattern, target, mode="HW", task="locations", k=budget)
+    if result["editDistance"] < 0:
+        return []
+    return [(start, last + 1) for start, last in result["locations"] if start is not None]
+
+
 def _fuzzy_candidates(doc: Text, selector: Selector) -> tuple[int, int] | None:
     quote = normalise(selector.exact)
     budget = error_budget(len(quote))
     if budget == 0:
         return None
     norm = doc.normalised
-    symbols = _alphabet(quote)
-    # Every character absent from the quote becomes one symbol (\0): edlib needs a small
-    # alphabet, and for matching the quote those characters are all alike.
-    others = re.compile("[^" + "".join(re.escape(c) for c in symbols) + "]")
-    table = {ord(c): s for c, s in symbols.items()}
-    target = others.sub("\0", norm.text).translate(table).encode("latin-1")
-    pattern = quote.translate(table).encode("latin-1")
-    result = edlib.align(pattern, target, mode="HW", task="locations", k=budget)
-    if result["editDistance"] < 0:
-        return None
     candidates = []
     seen = set()
-    for norm_start, norm_last in result["locations"][:MAX_OCCURRENCES]:
-        if norm_start is None:
-            continue
+    for norm_start, norm_end in _best_places(quote, norm.text, budget)[:MAX_OCCURRENCES]:
         start = norm.original(norm_start, is_end=False)
-        end = norm.original(norm_last + 1, is_end=True)
+        end = norm.original(norm_end, is_end=True)
         if (start, end) in seen:
             continue
         seen.add((start, end))
@@ -601,20 +661,24 @@ def anchor_all(
 
 
 DIFF_SECONDS = 0.05  # beyond this the diff is coarse: then the selectors alone decide
+MOVED_SHARE = 0.8  # of a moved passage's characters, at least this many the diff inserted
 
 
 class Edits:
     """How the previous text became the current one: a character diff (Myers, via
     fast-diff-match-patch) of the two texts normalised, so that whitespace, width and
-    punctuation changes do not count as edits. Positional, so a passage deleted from its
-    place is known to be gone even when a look-alike stands elsewhere."""
+    punctuation changes do not count as edits. Semantic clean-up slides each edit to a
+    word or paragraph boundary where it can: a paragraph inserted before a quote that starts
+    with the same character (这…) is the paragraph, not the paragraph shifted by one.
+    Positional, so a passage deleted from its place is known to be gone even when a
+    look-alike stands elsewhere."""
 
     def __init__(self, previous: str, doc: Text):
         self.before = Normalised(previous)
         self.previous = previous
         started = time.perf_counter()
         ops = fast_diff_match_patch.diff(
-            self.before.text, doc.normalised.text, timelimit=DIFF_SECONDS, cleanup="No"
+            self.before.text, doc.normalised.text, timelimit=DIFF_SECONDS, cleanup="Semantic"
         )
         # A diff cut short by its time limit replaces whole stretches: not to be trusted.
         self.usable = time.perf_counter() - started < DIFF_SECONDS * 0.9
@@ -637,11 +701,17 @@ class Edits:
                 continue
             if op == "=":
                 return new_start + (old - old_start)
-            if not is_end:
-                return new_start
-            # An end in deleted text: past what replaced it (a typo fixed at the quote's end).
             following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
-            return following[4] if following and following[2] == "+" else new_end
+            replaced = following is not None and following[2] == "+"
+            if is_end:
+                # An end in deleted text: past what replaced it (a typo fixed at the end).
+                return following[4] if replaced else new_end
+            if replaced:
+                # A start in replaced text: as far from the end of what replaced it as it was
+                # from the end of what was deleted. A character diff puts a paragraph inserted
+                # just before a quote and a typo fixed at its start in one replacement.
+                return max(following[3], following[4] - (old_end - old))
+            return new_start
         return self.blocks[-1][4] if self.blocks else 0
 
     def follow(self, selector: Selector, doc: Text):
@@ -666,6 +736,7 @@ class Edits:
             return "deleted"
         norm_start = self._new_position(start, is_end=False)
         norm_end = self._new_position(end, is_end=True)
+        norm_start, norm_end = self._trim(selector, doc, norm_start, norm_end)
         inserted = sum(
             min(norm_end, new_end) - max(norm_start, new_start)
             for _, _, op, new_start, new_end in self.blocks
@@ -680,11 +751,26 @@ class Edits:
             return "deleted" if deleted else None
         found = doc.text[new_start:new_end]
         quote = normalise(selector.exact)
-        if len(quote) <= 8 and doc.trusted(selector, new_start, new_end, exact=True) is None:
+        if (
+            len(quote) <= 8
+            and doc.trusted(selector, new_start, new_end, exact=True) is None
+            and not self._beside_an_edit(selector, doc, new_start, new_end)
+        ):
             # A short quote among look-alikes (rows of a table, repeated code): the diff
             # may have kept another copy of it; only its context can tell.
             return None
         if found == selector.exact:
+            if (
+                len(quote) > 8
+                and doc.text.count(selector.exact) > 1
+                and not _perfect_context(doc.text, selector, new_start, new_end)
+                and not doc.near_intact(
+                    selector, new_start, new_end, near=16, edge_ok=True, evidence=True
+                )
+            ):
+                # One of several copies (a heading over each of three polls): where the
+                # diff deleted one of them, it may have chosen the wrong one to keep.
+                return None
             return Anchor(new_start, new_end, "diff")
         distance = Levenshtein.distance(quote, normalise(found))
         # Edited inside (a typo fixed): the characters around it must not have changed, or
@@ -692,10 +778,42 @@ class Edits:
         if (
             distance <= max(1, error_budget(len(quote)))
             and distance < len(quote)
-            and doc.near_intact(selector, new_start, new_end)
+            # A whole short line edited (投票统计： 137 → 117) may be a look-alike line the
+            # diff paired it with: its neighbours must say more than blank edges. A long
+            # passage within its error budget is its own evidence.
+            and doc.near_intact(
+                selector, new_start, new_end, edge_ok=True, evidence=len(quote) < CONTEXT_CHARS
+            )
         ):
             return Anchor(new_start, new_end, "diff")
         return None
+
+    @staticmethod
+    def _beside_an_edit(selector: Selector, doc: Text, start: int, end: int) -> bool:
+        """The whole context agrees, on each side as far as the quote's paragraph goes where
+        its edge comes first: only what lies past an edge changed (a paragraph inserted
+        beside it). A look-alike line (ExitNodes {us} StrictNodes 1 for EntryNodes…) differs
+        before its edge."""
+        return doc.near_intact(
+            selector, start, end, near=CONTEXT_CHARS, edge_ok=True, evidence=True
+        ) and not doc.placed_elsewhere(selector, start, end)
+
+    def _trim(self, selector: Selector, doc: Text, start: int, end: int) -> tuple[int, int]:
+        """The quote's place within [start, end) of the new normalised text, where that
+        stretch holds more than the quote and its edits: a character diff may pair the
+        quote's first character with the same character opening a paragraph inserted just
+        before it (这…), and put the whole paragraph inside the quote's place."""
+        quote = normalise(selector.exact)
+        budget = max(1, error_budget(len(quote)))
+        span = doc.normalised.text[start:end]
+        if len(span) <= len(quote) + budget:
+            return start, end
+        places = _best_places(quote, span, budget)
+        if not places:
+            return start, end
+        # The end follows the diff best (past what replaced it): the last place is nearest.
+        place_start, place_end = places[-1]
+        return start + place_start, start + place_end
 
     def moved(self, selector: Selector, doc: Text) -> tuple[int, int] | None:
         """The quote in text the edits inserted: its paragraph moved. Its far context moved
@@ -708,9 +826,12 @@ class Edits:
         for at in _occurrences(doc.text, selector.exact):
             end = at + len(selector.exact)
             start_n, end_n = norm.normalised(at), norm.normalised(end)
-            if not any(a <= start_n and end_n <= b for a, b in inserted):
+            # Inserted, if not in one piece: a character diff of CJK text matches stray
+            # characters of a moved paragraph with what it passed over.
+            new = sum(max(0, min(end_n, b) - max(start_n, a)) for a, b in inserted)
+            if new < MOVED_SHARE * (end_n - start_n):
                 continue
-            if not doc.near_intact(selector, at, end, near=near, blank_ok=True):
+            if not doc.near_intact(selector, at, end, near=near, blank_ok=True, edge_ok=True):
                 continue
             candidates.append((doc.context_score(selector, at, end), at, end))
         return _choose(candidates, selector.start)

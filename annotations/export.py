@@ -112,11 +112,13 @@ CELL_SEPARATOR = " · "
 
 
 def quote_paragraphs(post: Post, annotation: Annotation) -> list[str]:
-    """The quote split where the article's paragraphs break, each one on one line, with the
-    cells of a table row kept apart."""
+    """The quote split where the article's paragraphs (and line breaks) break, each one on
+    one line, with the cells of a table row kept apart. Within a paragraph, whitespace is
+    what the browser shows: one space, however the page's source was wrapped (a sentence
+    with two links stays one paragraph)."""
     start, end = annotation.start, annotation.end
     blocks, cells = _starts(post)
-    breaks = [(at - start, "\n") for at in blocks if start < at < end]
+    breaks = [(at - start, _BLOCK_BREAK) for at in blocks if start < at < end]
     breaks += [
         (at - start, CELL_SEPARATOR) for at in cells if start < at < end and at not in blocks
     ]
@@ -125,13 +127,11 @@ def quote_paragraphs(post: Post, annotation: Annotation) -> list[str]:
         text += [annotation.exact[last:at], separator]
         last = at
     text.append(annotation.exact[last:])
-    pieces = "".join(text).split("\n")
-    paragraphs = []
-    for piece in pieces:
-        for line in _clean_lines(piece):
-            if line:
-                paragraphs.append(line)
-    return paragraphs or [annotation.exact.strip()]
+    paragraphs = [" ".join(piece.split()) for piece in "".join(text).split(_BLOCK_BREAK)]
+    return [p for p in paragraphs if p] or [annotation.exact.strip()]
+
+
+_BLOCK_BREAK = "\x00"  # never in a post's text: cleaning drops NUL bytes
 
 
 def _starts(post: Post) -> tuple[set[int], list[int]]:
@@ -340,7 +340,8 @@ def render(
     ``combined``) or ``jsonld`` (a W3C AnnotationCollection)."""
     single = groups[0] if one_post and len(groups) == 1 else None
     if fmt == "zip":
-        name, content = COLLECTION_NAME, zip_markdown(groups, base_url=base_url, combined=combined)
+        name = COLLECTION_NAME + ("-with-all-notes" if combined else "")
+        content = zip_markdown(groups, base_url=base_url, combined=combined)
     elif fmt == "jsonld":
         collection = jsonld_collection(groups, base_url=base_url)
         name, content = COLLECTION_NAME, dumps_jsonld(collection).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from functools import lru_cache
 
@@ -77,11 +78,13 @@ class AnnotationQuerySet(models.QuerySet):
         return self.order_by("post_id", "start", "end", "id")
 
     def matching(self, text: str):
-        """Every word of ``text`` in the quote, note or tags; Chinese matches as substrings,
-        in either script (Annotation.search_text)."""
+        """Every word of ``text`` in the quote, note or tags, and every "quoted phrase" as
+        written; Chinese matches as substrings, in either script (Annotation.search_text)."""
         annotations = self
-        for word in fold(text).split():
-            annotations = annotations.filter(search_text__contains=word)
+        for quoted, word in re.findall(r'"([^"]+)"|(\S+)', fold(text)):
+            term = " ".join(quoted.split()) if quoted else word.strip('"')
+            if term:
+                annotations = annotations.filter(search_text__contains=term)
         return annotations
 
     def filtered(
@@ -96,12 +99,15 @@ class AnnotationQuerySet(models.QuerySet):
         source: str | None = None,
         since: date | None = None,
         until: date | None = None,
+        published_since: date | None = None,
+        published_until: date | None = None,
         user=None,
     ):
         """The filters of the API, the notebook and ``export_notes``, each optional (None or
         empty: not applied). Values are checked by the caller's form; ``source`` is a
-        source's slug; ``since`` and ``until`` are days of creation, in the current time
-        zone, both included."""
+        source's slug; ``since`` and ``until`` are days the annotation was made,
+        ``published_since`` and ``published_until`` days its article was published, in the
+        current time zone, both included."""
         annotations = self
         if text and text.strip():
             annotations = annotations.matching(text)
@@ -117,14 +123,18 @@ class AnnotationQuerySet(models.QuerySet):
         if user is not None:
             annotations = annotations.filter(user=user)
         zone = timezone.get_current_timezone()
-        if since:
-            annotations = annotations.filter(
-                created_at__gte=datetime.combine(since, time.min, zone)
-            )
-        if until:
-            annotations = annotations.filter(
-                created_at__lte=datetime.combine(until, time.max, zone)
-            )
+        for field, first, last in (
+            ("created_at", since, until),
+            ("post__published_at", published_since, published_until),
+        ):
+            if first:
+                annotations = annotations.filter(
+                    **{f"{field}__gte": datetime.combine(first, time.min, zone)}
+                )
+            if last:
+                annotations = annotations.filter(
+                    **{f"{field}__lte": datetime.combine(last, time.max, zone)}
+                )
         return annotations
 
 
@@ -222,6 +232,8 @@ def with_tag_names(objects, through=TaggedAnnotation):
     )
     for pk, name in rows:
         names[pk].append(name)
+    for found in names.values():
+        found.sort(key=str.casefold)  # one order on every page and in every export
     for item in objects:
         item.tag_names = names[item.pk]
     return objects

@@ -8,11 +8,12 @@ from datetime import datetime
 from django import forms
 from django.db.models import Max
 
-from annotations.models import Annotation, Colour, Kind, with_tag_names
+from accounts.forms import BilingualForm
+from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.models import Post, Source
 
 
-class NotebookFilters(forms.Form):
+class NotebookFilters(BilingualForm, forms.Form):
     """Every filter is optional; a bad value is reported by field and otherwise ignored."""
 
     q = forms.CharField(required=False, max_length=200, label="搜索 Search")
@@ -23,12 +24,25 @@ class NotebookFilters(forms.Form):
         required=False, choices=[("", "全部 All"), *Colour.choices], label="颜色 Colour"
     )
     tag = forms.CharField(required=False, max_length=50, label="标签 Tag")
+    state = forms.ChoiceField(
+        required=False, choices=[("", "全部 All"), *State.choices], label="定位 Placed"
+    )
     source = forms.ChoiceField(required=False, label="来源 Source")
     since = forms.DateField(
-        required=False, label="从 From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="批注日期从 Annotated from",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        required=False, label="到 To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="到 to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_since = forms.DateField(
+        required=False,
+        label="文章日期从 Published from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    published_until = forms.DateField(
+        required=False, label="到 to", widget=forms.DateInput(attrs={"type": "date"})
     )
     post = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -45,9 +59,10 @@ class NotebookFilters(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and since > until:
-            self.add_error("until", "must not be before From")
+        for first, last in (("since", "until"), ("published_since", "published_until")):
+            since, until = cleaned.get(first), cleaned.get(last)
+            if since and until and since > until:
+                self.add_error(last, "不能早于开始日期。Must not be before the first day.")
         return cleaned
 
     def value(self, name):
@@ -60,7 +75,10 @@ class NotebookFilters(forms.Form):
     def filters(self) -> dict:
         """The valid filters, as ``AnnotationQuerySet.filtered`` takes them (the search
         box is its ``text``)."""
-        names = ("kind", "colour", "tag", "source", "post", "since", "until")
+        names = (
+            "kind", "colour", "state", "tag", "source", "post", "since", "until",
+            "published_since", "published_until",
+        )  # fmt: skip
         return {"text": self.value("q"), **{name: self.value(name) for name in names}}
 
 

@@ -7,6 +7,7 @@ annotation (or user) it applies to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,12 +15,13 @@ from annotations.anchoring import Selector
 
 
 class Invalid(Exception):
-    """Input that cannot be applied; ``errors`` are ``{"field", "message"}`` dicts naming the
-    field as the client wrote it (``target.selector.exact``, ``body.tagging``...)."""
+    """Input that cannot be applied; ``errors`` are ``{"field", "message", "detail"}`` dicts:
+    the field as the client wrote it (``target.selector.exact``, ``body.tagging``...), what
+    is wrong with it, and the same as a bilingual sentence for a person (``detail``)."""
 
     def __init__(self, errors: list[dict]):
         super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
-        self.errors = errors
+        self.errors = [{**e, "detail": e.get("detail") or sentence(e)} for e in errors]
 
     @classmethod
     def one(cls, field: str, message: str) -> Invalid:
@@ -66,3 +68,51 @@ class Changes:
     tags: tuple[str, ...] | None = None
     created: datetime | None = None  # kept by a restore; a new annotation is made now
     modified: datetime | None = None
+
+
+# --- the errors as a person reads them ----------------------------------------------------------
+
+_FIELDS = {
+    "target.selector.exact": ("选中的文字", "The selected text"),
+    "target.selector.start": ("选区", "The selection"),
+    "target.selector.end": ("选区", "The selection"),
+    "target.selector": ("选区", "The selection"),
+    "target.source": ("这篇文章", "The article"),
+    "target": ("选区", "The selection"),
+    "body": ("笔记", "The note"),
+    "body.value": ("笔记", "The note"),
+    "body.language": ("语言", "The language"),
+    "body.tagging": ("标签", "The tags"),
+    "pizhu.colour": ("颜色", "The colour"),
+    "pizhu.kind": ("类型", "The kind"),
+    "pizhu.shared": ("共享设置", "Sharing"),
+}
+_MESSAGES = [
+    (r"is not the text between start and end", "与文章不符，请刷新页面再选", "does not match the "
+     "article's text there: reload the page and select it again"),
+    (r"is past the end of the text.*", "超出了文章的末尾，请刷新页面", "is past the end of the "
+     "article: reload the page"),
+    (r"(?:quotes|notes) are limited to (\d+) characters", "最多 {0} 个字", "is limited to {0} "
+     "characters"),
+    (r"tags are limited to (\d+) characters", "每个最多 {0} 个字", "are limited to {0} "
+     "characters each"),
+    (r"at most (\d+) tags", "最多 {0} 个", "are limited to {0}"),
+    (r"a tag cannot be empty", "不能是空的", "cannot be empty"),
+    (r"must be a BCP 47 language tag.*", "要写成 en、zh-Hant 这样的语言代码", "must be a "
+     "language code such as en or zh-Hant"),
+    (r"must hold more than whitespace", "不能只有空白", "must be more than whitespace"),
+    (r"no such post in this archive", "不在这个文库里", "is not in this archive"),
+    (r"an annotation cannot move to another post", "不能换成另一篇", "cannot change"),
+    (r"holds more than one note.*", "只能有一条", "can only be one"),
+]  # fmt: skip
+
+
+def sentence(error: dict) -> str:
+    """An error as a bilingual sentence ("笔记最多 20000 个字。The note is limited to…")."""
+    zh_field, en_field = _FIELDS.get(error["field"], ("这条批注", "The annotation"))
+    for pattern, zh, en in _MESSAGES:
+        if match := re.fullmatch(pattern, error["message"]):
+            return (
+                f"{zh_field}{zh.format(*match.groups())}。{en_field} {en.format(*match.groups())}."
+            )
+    return f"{zh_field}有误：{error['message']}。{en_field}: {error['message']}."

@@ -89,6 +89,7 @@ def tidy(fragment: str, *, title: str = "", base_url: str = "") -> str:
     _wp_captions_to_figures(root)
     _resolve_links(root, base_url)
     _drop_spacers(root)
+    _separate_blocks(root)
     _close_wide_gaps(root)
     return root.inner_html or ""
 
@@ -553,3 +554,19 @@ def _lines_of_text(root: LexborNode) -> list[list[LexborNode]]:
             container = key
         runs[-1].append(node)
     return [run for run in runs if run]
+
+
+_BLOCKS_APART = _LINE_BREAKERS - {"br", "img"}
+
+
+def _separate_blocks(root: LexborNode) -> None:
+    """A line break between blocks (and table cells) that the source wrote back to back:
+    the page looks the same, but the text no longer runs "sources.1grep" or "202217" together
+    (in list excerpts, search words, exported quotes)."""
+    for node in root.css(", ".join(sorted(_BLOCKS_APART))):
+        previous = node.prev
+        if previous is None:
+            continue
+        if previous.is_text_node and (previous.text_content or "")[-1:].isspace():
+            continue
+        node.insert_before("\n")

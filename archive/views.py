@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, render
 
 from archive import search
 from archive.browse import Filters, archive_facets, facets
+from archive.chinese import convert
 from archive.models import Post
 from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
-from archive.chinese import convert
 from archive.search_text import Query, fold
 
 SCRIPT_COOKIE = "pizhu_script"

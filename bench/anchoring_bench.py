@@ -166,6 +166,36 @@ def edit_typo(text, selector, rng):
     return splice(text, at, 1, replacement)
 
 
+def edit_insert_above_and_typo(text, selector, rng):
+    """A paragraph inserted above the quote and one character changed inside it (并非 → 并不):
+    both at once, as a re-import of a corrected article brings them."""
+    typo_text, typo_moved = edit_typo(text, selector, rng)
+    breaks = [m.start() for m in PARAGRAPH_BREAK.finditer(typo_text) if m.start() < selector.start]
+    new, insert_moved = splice(typo_text, breaks[-1] if breaks else 0, 0, NEW_PARAGRAPH)
+    return new, lambda offset: insert_moved(typo_moved(offset))
+
+
+def edit_move(text, selector, rng):
+    """The paragraphs holding the quote moved elsewhere in the text, whole."""
+    spans = [s for s in paragraph_spans(text) if s[1] > selector.start and s[0] < selector.end]
+    start, end = spans[0][0], spans[-1][1]
+    block, rest = text[start:end], text[:start] + text[end:]
+    places = [0] + [m.end() for m in PARAGRAPH_BREAK.finditer(rest)]
+    places = [at for at in places if abs(at - start) > 200] or None
+    if places is None:
+        return None
+    to = rng.choice(places)
+    new = rest[:to] + block + rest[to:]
+
+    def moved(offset: int) -> int:
+        if start <= offset < end:
+            return to + (offset - start)
+        after_cut = offset if offset < start else offset - (end - start)
+        return after_cut if after_cut < to else after_cut + (end - start)
+
+    return new, moved
+
+
 def edit_chrome(text, selector, rng):
     new = CHROME_BEFORE + text + CHROME_AFTER
     return new, lambda offset: offset + len(CHROME_BEFORE)
@@ -186,6 +216,8 @@ BENIGN = {
     "remove": edit_remove,
     "spacing": edit_spacing,
     "typo": edit_typo,
+    "insert-above+typo": edit_insert_above_and_typo,
+    "move": edit_move,
     "chrome": edit_chrome,
 }
 DESTRUCTIVE = {"delete-quote": edit_delete_quote, "delete-paragraphs": edit_delete_paragraphs}

@@ -81,12 +81,14 @@ def test_password_reset_mails_a_link_that_works(anonymous_client, owner):
 
 
 def test_a_token_is_shown_once_and_stored_only_as_a_digest(owner_client, owner):
-    response = owner_client.post("/accounts/", {"name": "my script"})
+    response = owner_client.post("/accounts/", {"name": "my script"}, follow=True)
+    assert response.redirect_chain == [("/accounts/", 302)]  # reloading makes no second one
     key = response.context["new_key"]
     assert key.startswith("pz_") and key in response.content.decode()
     token = ApiToken.objects.get()
     assert token.digest == ApiToken.digest_of(key) and key not in (token.digest, token.hint)
     assert key not in owner_client.get("/accounts/").content.decode()
+    assert ApiToken.objects.count() == 1
 
 
 def test_only_the_owner_can_revoke_a_token(owner_client, other_client, owner):
@@ -95,3 +97,67 @@ def test_only_the_owner_can_revoke_a_token(owner_client, other_client, owner):
     assert ApiToken.objects.count() == 1
     assert owner_client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 302
     assert ApiToken.objects.count() == 0
+
+
+def test_sign_up_goes_on_to_the_page_asked_for(anonymous_client):
+    page = anonymous_client.get("/accounts/signup/?next=/notes/").content.decode()
+    assert 'name="next" value="/notes/"' in page
+    response = anonymous_client.post(
+        "/accounts/signup/",
+        {"username": "reader", "password1": "a-long-passphrase", "password2": "a-long-passphrase",
+         "next": "/notes/"},
+    )  # fmt: skip
+    assert response["Location"] == "/notes/"
+
+
+def test_sign_up_does_not_go_on_to_another_site(anonymous_client):
+    response = anonymous_client.post(
+        "/accounts/signup/",
+        {"username": "reader", "password1": "a-long-passphrase", "password2": "a-long-passphrase",
+         "next": "https://evil.example/"},
+    )  # fmt: skip
+    assert response["Location"] == "/"
+
+
+def test_the_sign_in_page_links_sign_up_with_where_to_go(anonymous_client):
+    page = anonymous_client.get("/accounts/login/?next=/notes/").content.decode()
+    assert 'href="/accounts/signup/?next=/notes/"' in page
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (
+            {"username": "reader", "password1": "abc", "password2": "abc"},
+            "密码太短：至少 8 个字符。This password is too short: at least 8 characters.",
+        ),
+        (
+            {"username": "reader", "password1": "12345678901", "password2": "12345678901"},
+            "密码不能全是数字。This password is only digits.",
+        ),
+        (
+            {"username": "", "password1": "a-long-passphrase", "password2": "a-long-passphrase"},
+            "此项必填。This field is required.",
+        ),
+        (
+            {
+                "username": "r",
+                "email": "nope",
+                "password1": "a-long-pass",
+                "password2": "a-long-pass",
+            },
+            "请输入有效的电子邮件地址。Enter a valid email address.",
+        ),
+    ],
+)
+def test_sign_up_errors_are_bilingual(anonymous_client, data, expected):
+    page = anonymous_client.post("/accounts/signup/", data).content.decode()
+    assert expected in page
+    assert "电子邮件 Email" in page and "用户名 Username" in page
+
+
+def test_a_wrong_password_is_said_in_both_languages(anonymous_client, owner):
+    page = anonymous_client.post(
+        "/accounts/login/", {"username": "owner", "password": "wrong"}
+    ).content.decode()
+    assert "用户名或密码不对（都区分大小写）。Wrong username or password" in page

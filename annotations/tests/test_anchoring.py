@@ -299,3 +299,57 @@ def test_a_typo_fixed_in_a_quote_after_deep_indentation_is_followed():
         "diff",
         "这一段讲的是一件很长的事情，细节很少。",
     )
+
+
+# --- a paragraph inserted above and a character changed inside, at once (issue 13) ------------
+
+SENTENCE = "这并非结构性的问题，专家说短期内难以扭转。"
+ABOVE = "这是后来插入的一段，和原文无关。\n\n"  # starts with 这, like the sentence
+
+
+@pytest.mark.parametrize("quote", ["这并非结构性的问题", SENTENCE, "并非结构", "这并非"])
+def test_a_paragraph_inserted_above_and_one_character_changed_inside_keep_the_highlight(quote):
+    """并非 → 并不, and a new paragraph just above that starts with the same character: a
+    character diff may pair the two 这 and put the paragraph inside the quote's place."""
+    text = "第一段说了一些话。\n\n" + SENTENCE + "\n\n第三段谈外交。"
+    selector = select(text, quote)
+    changed = text.replace(SENTENCE, ABOVE + SENTENCE.replace("并非", "并不"))
+    (result,) = anchor_all(changed, [selector], previous=text)
+    assert result is not None and result.method == "diff"
+    assert changed[result.start : result.end] == quote.replace("并非", "并不")
+
+
+def test_a_whole_paragraph_moved_elsewhere_is_found_where_it_went():
+    text = "开头一段。\n\n被引用的整段文字在这里。\n\n中间一段。\n\n结尾一段。"
+    selector = select(text, "被引用的整段文字在这里。")
+    changed = "开头一段。\n\n中间一段。\n\n结尾一段。\n\n被引用的整段文字在这里。"
+    (result,) = anchor_all(changed, [selector], previous=text)
+    assert (changed[result.start : result.end], result.method) == (selector.exact, "moved")
+
+
+POLLS = "".join(
+    f"投票：第{n}题\n\n2014中国互联网的敌人\n\n投票统计： 1{n}7\n\n" for n in range(1, 4)
+)
+
+
+def test_a_deleted_heading_that_stands_three_times_is_orphaned_not_moved_to_a_copy():
+    selector = select(POLLS, "2014中国互联网的敌人", occurrence=1)
+    changed = POLLS.replace("投票：第2题\n\n2014中国互联网的敌人", "投票：第2题\n\n", 1)
+    assert anchor_all(changed, [selector], previous=POLLS) == [None]
+
+
+def test_an_edited_poll_line_among_look_alikes_is_followed_to_its_place():
+    selector = select(POLLS, "投票统计： 127")
+    changed = "新的一段。\n\n" + POLLS.replace("投票统计： 127", "投票统计： 1错7")
+    (result,) = anchor_all(changed, [selector], previous=POLLS)
+    assert result.start == changed.index("投票统计： 1错7")
+
+
+def test_a_short_whole_line_with_a_changed_character_needs_more_than_blank_edges():
+    """A line between blank lines, one character changed, and its neighbours changed too:
+    nothing around it says it is the same line, not a look-alike the diff paired it with;
+    better an orphan than the wrong poll."""
+    text = "甲说了一句话。\n\n投票统计： 127\n\n乙说了一句话。"
+    selector = select(text, "投票统计： 127")
+    changed = "丙说了另一句。\n\n投票统计： 1错7\n\n丁说了另一句。"
+    assert anchor_all(changed, [selector], previous=text) == [None]

@@ -106,6 +106,16 @@ def test_a_quote_over_the_limit_is_refused(owner_client, post, settings):
     assert "limited to 3" in response.json()["errors"][0]["message"]
 
 
+def test_every_error_also_reads_as_a_bilingual_sentence(owner_client, post):
+    data = payload(post, "增长放缓", body="x" * 20001, language="not a tag!")
+    errors = send(owner_client, "post", LIST, data).json()["errors"]
+    assert {e["field"]: e["detail"] for e in errors} == {
+        "body.value": "笔记最多 20000 个字。The note is limited to 20000 characters.",
+        "body.language": "语言要写成 en、zh-Hant 这样的语言代码。The language must be a language "
+        "code such as en or zh-Hant.",
+    }
+
+
 def test_a_body_that_is_not_json_is_a_400(owner_client):
     response = owner_client.post(LIST, "{nope", content_type="application/json")
     assert response.status_code == 400

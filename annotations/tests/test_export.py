@@ -75,7 +75,7 @@ def tricky_notes(owner, tricky_post):
             ),
         ),
         services.create(
-            owner, changes(post, "---1. 不是列表；- 也不是；> 也不是引用。", colour="pink")
+            owner, changes(post, "---\n1. 不是列表；- 也不是；> 也不是引用。", colour="pink")
         ),
         services.create(
             owner,
@@ -90,7 +90,7 @@ def tricky_notes(owner, tricky_post):
         services.create(owner, changes(post, LONG, kind="note", body="长引文")),
         services.create(
             owner,
-            changes(post, "第一项 | 竖线第二项 $100 ==高亮== %%注释%% ^ref", colour="green"),
+            changes(post, "第一项 | 竖线\n第二项 $100 ==高亮== %%注释%% ^ref", colour="green"),
         ),
         services.create(
             owner,
@@ -282,7 +282,7 @@ def test_a_quote_across_table_rows_keeps_rows_and_cells_apart(owner, archive_dir
     archive_dir.write("2024-01-05-table.md", body=body, url="https://example.org/table")
     import_paths([archive_dir])
     post = Post.objects.get(url="https://example.org/table")
-    annotation = services.create(owner, changes(post, "2022172023"))
+    annotation = services.create(owner, changes(post, "2022\n17\n2023"))
     assert export.quote_paragraphs(post, annotation) == ["2022 · 17", "2023"]
 
 
@@ -327,3 +327,22 @@ def test_render_refuses_a_bilingual_file_of_no_single_post_and_unknown_formats(o
         export.render("bilingual", [], base_url=BASE, one_post=True)
     with pytest.raises(export.ExportError, match="no such format"):
         export.render("pdf", [], base_url=BASE)
+
+
+def test_a_quote_across_links_and_bold_stays_one_paragraph(owner, archive_dir):
+    """Pretty-printed source wraps lines inside links: the browser shows one sentence, and so
+    does the export (one sentence with two links became 7 quoted paragraphs)."""
+    body = (
+        "<div><p>The report\n  <a href='https://a.example/'>\n    was published\n  </a>\n"
+        "  by <b>two\n groups</b> and\n  <a href='https://b.example/'>cited</a>\n widely.</p>"
+        "<p>Second paragraph.</p></div>"
+    )
+    archive_dir.write("2024-01-05-links.md", body=body, url="https://example.org/links")
+    import_paths([archive_dir])
+    post = Post.objects.get(url="https://example.org/links")
+    quote = post.text[post.text.index("The report") : post.text.index("Second") + 6]
+    annotation = services.create(owner, changes(post, quote))
+    assert export.quote_paragraphs(post, annotation) == [
+        "The report was published by two groups and cited widely.",
+        "Second",
+    ]

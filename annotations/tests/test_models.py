@@ -63,3 +63,20 @@ def test_visible_to_is_mine_and_shared_and_nothing_for_anonymous(three, other):
 
     assert ids(Annotation.objects.visible_to(other)) == [three["others"].pk]
     assert ids(Annotation.objects.visible_to(AnonymousUser())) == []
+
+
+def test_a_quoted_phrase_is_searched_as_written(owner, make_annotation):
+    slow = make_annotation(owner, "增长放缓", kind="note", body="slow Growth ahead")
+    make_annotation(owner, "专家说", kind="note", body="growth is slow")
+    assert ids(Annotation.objects.filtered(text='"slow growth"')) == [slow.pk]
+    assert len(ids(Annotation.objects.filtered(text="slow growth"))) == 2  # words, any order
+
+
+def test_filtered_by_the_articles_publication_days(three, post, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    type(post).objects.filter(pk=post.pk).update(
+        published_at=datetime(2024, 3, 2, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    )
+    day = date(2024, 3, 2)
+    assert len(ids(Annotation.objects.filtered(published_since=day, published_until=day))) == 3
+    assert ids(Annotation.objects.filtered(published_until=date(2024, 3, 1))) == []

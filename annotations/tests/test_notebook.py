@@ -59,6 +59,15 @@ def test_each_entry_links_to_its_exact_passage(owner_client, notes):
         ("source=示例日报", ["translation", "highlight", "note"]),
         ("since=2000-01-01&until=2999-01-01", ["translation", "highlight", "note"]),
         ("since=2999-01-01", []),
+        ("state=orphaned", []),
+        ("state=anchored", ["translation", "highlight", "note"]),
+        ('q="structural growth"', []),  # a phrase as written
+        ('q="Growth"', ["note"]),
+        (
+            "published_since=2024-01-01&published_until=2024-01-31",
+            ["translation", "highlight", "note"],
+        ),
+        ("published_until=2023-12-31", []),
     ],
 )
 def test_filters_and_search(owner_client, notes, query, expected):
@@ -68,7 +77,7 @@ def test_filters_and_search(owner_client, notes, query, expected):
 def test_a_bad_filter_is_named_and_ignored(owner_client, notes):
     response = owner_client.get("/notes/?kind=scribble&since=yesterday")
     content = response.content.decode()
-    assert "类型 Kind: " in content and "从 From: " in content
+    assert "类型 Kind: " in content and "批注日期从 Annotated from: " in content
     assert len(entry_ids(response)) == 3
 
 
@@ -108,3 +117,8 @@ def test_bilingual_export_needs_one_post(owner_client, notes):
     assert owner_client.get("/notes/export.bilingual").status_code == 404
     response = owner_client.get(f"/notes/export.bilingual?post={notes['translation'].post_id}")
     assert "| 中国的经济 | (en) China's economy" in response.content.decode()
+
+
+def test_the_date_filters_say_which_date_they_are(owner_client, notes):
+    content = owner_client.get("/notes/").content.decode()
+    assert "批注日期从 Annotated from" in content and "文章日期从 Published from" in content

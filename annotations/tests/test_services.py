@@ -19,7 +19,12 @@ def test_create_validates_the_quote_against_the_posts_text(owner, post):
     with pytest.raises(Invalid) as error:
         services.create(owner, values)
     assert error.value.errors == [
-        {"field": "target.selector.exact", "message": "is not the text between start and end"}
+        {
+            "field": "target.selector.exact",
+            "message": "is not the text between start and end",
+            "detail": "选中的文字与文章不符，请刷新页面再选。The selected text does not match the "
+            "article's text there: reload the page and select it again.",
+        }
     ]
     assert Annotation.objects.count() == 0
 

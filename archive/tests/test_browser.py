@@ -169,7 +169,8 @@ def test_english_posts_read_in_latin_fonts_and_chinese_ones_in_cjk_fonts(page):
 
 def test_pretty_printed_chinese_shows_no_stray_spaces(page, archive_dir):
     archive_dir.write(
-        body="<p>据\n    <a href='https://x.org/'>\n      报道\n    </a>\n  ，《\n  书名\n  》。</p>"
+        body="<p>据\n    <a href='https://x.org/'>\n      报道\n    </a>\n"
+        "  ，《\n  书名\n  》。</p>",
     )
     import_paths([archive_dir])
     post = Post.objects.get()

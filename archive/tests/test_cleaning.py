@@ -173,7 +173,7 @@ def test_a_widget_label_goes_with_the_links_listed_after_it(label):
         '<p><a href="/c">A third one</a></p>'
         "<p>The closing paragraph stays too.</p>"
     )
-    assert text_of(html) == "Article text stays.The closing paragraph stays too."
+    assert text_of(html) == "Article text stays. The closing paragraph stays too."
 
 
 def test_a_label_word_inside_a_sentence_is_article_text():
@@ -205,7 +205,7 @@ def test_a_whole_scraped_page_keeps_only_its_content_element():
 
 def test_the_repeated_title_heading_goes_but_later_headings_stay():
     html = "<h1> 标题 一 </h1><p>正文。</p><h2>小标题</h2><h2>标题 一</h2>"
-    assert text_of(html, title="标题 一") == "正文。小标题标题 一"
+    assert text_of(html, title="标题 一") == "正文。 小标题 标题 一"
 
 
 def test_spacer_paragraphs_and_runs_of_line_breaks_go():
@@ -431,3 +431,15 @@ def test_source_line_breaks_between_chinese_characters_do_not_become_spaces(html
 )
 def test_a_byline_in_the_body_goes(html, text):
     assert clean(html).text == text
+
+
+def test_blocks_written_back_to_back_are_apart_in_the_text():
+    """A line break between blocks and cells that the source did not space: the page looks
+    the same, and excerpts, search words and quotes no longer run together."""
+    cleaned = clean(
+        "<ul><li>sources.</li><li>1grep</li></ul>"
+        "<table><tr><td>2021</td><td>23.1</td></tr><tr><td>2022</td><td>17</td></tr></table>"
+        "<p>a<br>b</p>"
+    )
+    assert cleaned.text == "sources.\n1grep\n2021\n23.1\n2022\n17\nab"
+    assert cleaned.text == text_content(cleaned.body_html)

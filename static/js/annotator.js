@@ -9,6 +9,7 @@
 // pieces ask of each other (refresh, edit, remove, clearSelection).
 
 import { api, fromJsonLd } from "./annotator/api.js";
+import { createChooser } from "./annotator/chooser.js";
 import { createEditor } from "./annotator/editor.js";
 import { layoutCards } from "./annotator/margin.js";
 import { renderOrphans, watchOrphansToggle } from "./annotator/orphans.js";
@@ -101,11 +102,12 @@ function start(article) {
   const reader = createReader(article);
   const editor = createEditor(reader);
   const toolbar = createToolbar(reader, { openEditor: editor.open, editorElement: editor.element });
+  const chooser = createChooser(reader, { openEditor: editor.open });
   reader.edit = editor.open;
   reader.remove = (annotation) => remove(reader, annotation);
   reader.clearSelection = toolbar.clear;
 
-  document.body.append(toolbar.element, editor.element, toastBox);
+  document.body.append(toolbar.element, editor.element, chooser.element, toastBox);
   document.addEventListener("mouseup", (event) => {
     if (toolbar.element.contains(event.target) || editor.element.contains(event.target)) return;
     setTimeout(toolbar.update);
@@ -118,8 +120,11 @@ function start(article) {
     if (getSelection().isCollapsed && !toolbar.element.hidden) toolbar.element.hidden = true;
   });
   reader.body.addEventListener("click", (event) => {
-    const annotation = reader.store.of(event.target);
-    if (annotation && getSelection().isCollapsed) editor.open(annotation, event.target.closest("mark"));
+    if (!getSelection().isCollapsed) return;
+    const found = reader.store.allOf(event.target);
+    chooser.close();
+    if (found.length === 1) editor.open(found[0], event.target.closest("mark"));
+    else if (found.length > 1) chooser.open(found, event); // overlapping highlights: which one?
   });
   reader.body.addEventListener("keydown", (event) => {
     const annotation = (event.key === "Enter" || event.key === " ") && reader.store.of(event.target);
@@ -130,7 +135,8 @@ function start(article) {
   });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
-      if (editor.isOpen()) editor.close();
+      if (chooser.isOpen()) chooser.close();
+      else if (editor.isOpen()) editor.close();
       else if (!toolbar.element.hidden) toolbar.clear();
       return;
     }

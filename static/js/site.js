@@ -54,3 +54,25 @@ document.addEventListener("click", (event) => {
   img.referrerPolicy = "no-referrer";
   placeholder.replaceWith(img);
 });
+
+// A button that copies the text of the element its data-copy names (a new API token).
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  try {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    button.textContent = "已复制 Copied";
+  } catch (error) {
+    // No clipboard (an insecure origin): select the text for the reader to copy.
+    getSelection().selectAllChildren(source);
+    button.textContent = "已选中，请复制 Selected: copy it";
+  }
+});
+
+// A form that asks before it does something that cannot be undone (revoking a token).
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});

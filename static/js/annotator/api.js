@@ -6,9 +6,11 @@ function csrfToken() {
 }
 
 export class ApiError extends Error {
+  // The server says what is wrong as sentences for a person (detail); field paths are for
+  // scripts, and only a fallback here.
   constructor(status, data) {
-    const details = (data.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ");
-    super(details ? `${data.error} (${details})` : data.error || `HTTP ${status}`);
+    const sentences = (data.errors || []).map((e) => e.detail || `${e.field}: ${e.message}`);
+    super(sentences.length ? sentences.join(" ") : data.error || `HTTP ${status}`);
     this.status = status;
     this.data = data;
   }

@@ -43,6 +43,7 @@ export function layoutCards(reader) {
   for (const old of document.querySelectorAll("[data-card]")) old.remove();
   const wide = !reader.phone.matches;
   const sideCards = [];
+  const lastCardAfter = new Map(); // block → the card last put after it: cards keep reading order
   const sorted = reader.store.values().filter((a) => a.state === "anchored" && a.marks && a.marks.length);
   sorted.sort((a, b) => a.start - b.start || a.end - b.end);
   for (const annotation of sorted) {
@@ -53,7 +54,8 @@ export function layoutCards(reader) {
     const block = inline ? blockAfter(body, lastMark) : null;
     if (block) {
       node.classList.add("pz-inline");
-      block.after(node);
+      (lastCardAfter.get(block) || block).after(node);
+      lastCardAfter.set(block, node);
     } else if (wide) {
       margin.append(node);
       sideCards.push([annotation, node]);

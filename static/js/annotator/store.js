@@ -36,6 +36,17 @@ export class Store {
     return mark ? this.get(Number(mark.dataset.annotation)) : null;
   }
 
+  // Every annotation painted over a node, innermost first (highlights overlap).
+  allOf(node) {
+    const found = [];
+    for (let mark = node.closest && node.closest("mark[data-annotation]"); mark && this.body.contains(mark);
+      mark = mark.parentElement && mark.parentElement.closest("mark[data-annotation]")) {
+      const annotation = this.get(Number(mark.dataset.annotation));
+      if (annotation && !found.includes(annotation)) found.push(annotation);
+    }
+    return found;
+  }
+
   paint(annotation) {
     annotation.marks = wrap(this.body, annotation.start, annotation.end, () =>
       element("mark", {

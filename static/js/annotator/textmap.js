@@ -96,6 +96,21 @@ export class TextMap {
 
 // Text directly inside these cannot hold a <mark> (it is layout whitespace).
 const NO_MARK_PARENTS = new Set(["TABLE", "THEAD", "TBODY", "TFOOT", "TR", "UL", "OL", "DL"]);
+const BLOCKS = new Set([
+  "P", "DIV", "LI", "DD", "DT", "H1", "H2", "H3", "H4", "H5", "H6", "BLOCKQUOTE", "PRE",
+  "FIGURE", "FIGCAPTION", "TABLE", "TR", "TD", "TH", "UL", "OL", "DL", "HR", "SECTION",
+  "ARTICLE", "HEADER", "FOOTER", "ASIDE", "DETAILS", "SUMMARY", "CAPTION",
+]);
+
+// Whitespace between two blocks (the line break the cleaner keeps there) is not part of any
+// line: a <mark> around it would be an empty box between paragraphs.
+function betweenBlocks(node) {
+  if (node.data.trim()) return false;
+  if (NO_MARK_PARENTS.has(node.parentNode.nodeName)) return true;
+  const before = node.previousSibling;
+  const after = node.nextSibling;
+  return Boolean((before && BLOCKS.has(before.nodeName)) || (after && BLOCKS.has(after.nodeName)));
+}
 
 // Wrap code points [start, end) of root's text in elements made by makeMark(); across
 // inline markup and block boundaries, one element per text node. Returns the elements.
@@ -103,7 +118,7 @@ export function wrap(root, start, end, makeMark) {
   const marks = [];
   for (const segment of new TextMap(root).segments(start, end)) {
     let node = segment.node;
-    if (NO_MARK_PARENTS.has(node.parentNode.nodeName) && !node.data.trim()) continue;
+    if (betweenBlocks(node)) continue;
     if (segment.to < node.length) node.splitText(segment.to);
     if (segment.from > 0) node = node.splitText(segment.from);
     const mark = makeMark();
