@@ -21,6 +21,7 @@ install: $(STAMP)
 # import_posts exits 2 when some files failed (the demo has two broken files on purpose).
 run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --verbosity 0
+	@if [ "$(ARCHIVE)" = "fixtures/posts" ]; then echo "Importing the demo posts: two of them are broken on purpose (fixtures/posts/2024-09-0*), to show how the import names a bad file and goes on."; fi
 	DEBUG=1 $(BIN)/python manage.py import_posts $(ARCHIVE) || test $$? -eq 2
 	DEBUG=1 $(BIN)/python manage.py create_demo_user
 	@echo "Serving on http://$(HOST):$(PORT)/"

@@ -92,8 +92,8 @@ class ImportReport:
         return (
             f"{'[dry run] ' if self.dry_run else ''}"
             f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"duplicates {len(self.duplicates)}, failed {len(self.failed)} "
-            f"in {self.seconds:.2f} s ({rate:.0f} posts/s)"
+            f"duplicates {len(self.duplicates)}, failed {len(self.failed)}, "
+            f"warnings {len(self.warnings)} in {self.seconds:.2f} s ({rate:.0f} posts/s)"
         )
 
 

@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from annotations.urls import api_urls, notebook_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says: send them to the real one (its
+    # hashed name is known only once collectstatic has run: looked up per request).
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("accounts/", include("accounts.urls")),
     path("api/", include(api_urls)),
     path("notes/", include(notebook_urls)),

@@ -369,9 +369,9 @@ def test_sign_up_annotate_reimport_and_find_every_note(page, archive_dir, post):
     """The issue's whole story: a new user signs up, highlights, notes and translates, the
     post is re-imported changed, and every note is where it belongs or listed as an orphan."""
     page.goto("/accounts/signup/")
-    page.get_by_label("用户名").fill("newcomer")
-    page.get_by_label("密码:", exact=True).fill("a-long-passphrase")
-    page.get_by_label("密码确认").fill("a-long-passphrase")
+    page.get_by_label("用户名 Username").fill("newcomer")
+    page.get_by_label("密码 Password:", exact=True).fill("a-long-passphrase")
+    page.get_by_label("再输一次 Password again").fill("a-long-passphrase")
     page.get_by_role("button", name="注册 Sign up").click()
     expect(page.get_by_role("link", name="账户 Account: newcomer")).to_be_visible()
 
@@ -525,3 +525,20 @@ def test_on_a_phone_the_editor_leaves_the_passage_in_sight(browser, live_server,
     sheet = dialog.bounding_box()
     assert passage["y"] >= 0 and passage["y"] + passage["height"] <= sheet["y"], (passage, sheet)
     context.close()
+
+
+def test_a_refused_change_is_explained_in_a_sentence_not_a_field_path(signed_in, post):
+    page = signed_in
+    open_post(page, post)
+    select(page, "增长放缓")
+    page.keyboard.press("t")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("textbox", name="语言 Language (BCP 47)").fill("not a language!")
+    dialog.get_by_role("textbox", name="译文 Translation").fill("growth slowed")
+    dialog.get_by_role("button", name="保存 Save").click()
+    alert = dialog.get_by_role("alert")
+    expect(alert).to_have_text(
+        "语言要写成 en、zh-Hant 这样的语言代码。The language must be a language code such as en or "
+        "zh-Hant."
+    )
+    assert not Annotation.objects.exists()

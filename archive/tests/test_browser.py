@@ -178,3 +178,18 @@ def test_pretty_printed_chinese_shows_no_stray_spaces(page, archive_dir):
     shown = page.locator("[data-post-body] p").first.inner_text()
     assert shown == "据报道，《书名》。"
     assert page.locator("[data-post-body]").evaluate("el => el.textContent") == post.text
+
+
+def test_on_a_phone_the_filters_are_a_button_above_the_list(browser, live_server):
+    import_paths([FIXTURE_POSTS])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server.url)
+    phone = context.new_page()
+    phone.goto("/")
+    filters = phone.locator("details.facets")
+    expect(filters).not_to_have_attribute("open", "")
+    assert filters.bounding_box()["y"] < phone.locator(".post-list").bounding_box()["y"]
+    filters.locator("summary").click()
+    expect(filters.get_by_role("heading", name="来源 Source")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    save_screenshot(phone, "list-phone-filters")
+    context.close()

@@ -36,7 +36,7 @@ def test_prints_a_summary_line_and_writes_the_json_report(archive_dir, tmp_path,
     report_file = tmp_path / "report.json"
     call_command("import_posts", str(archive_dir), "--report", str(report_file))
     out = capsys.readouterr()
-    assert "created 1, updated 0, unchanged 0, duplicates 1, failed 0 in " in out.out
+    assert "created 1, updated 0, unchanged 0, duplicates 1, failed 0, warnings 0 in " in out.out
     assert "posts/s" in out.out
     assert "duplicate: https://example.org/a in " in out.err
     report = json.loads(report_file.read_text())
@@ -99,7 +99,7 @@ def test_reclean_posts_recomputes_derived_fields(archive_dir, capsys):
     Post.objects.update(body_html="stale", text="stale", cleaner_version=0)
     call_command("reclean_posts")
     post = Post.objects.get()
-    assert post.text == "正文第一段。第二段。" and post.cleaner_version == CLEANER_VERSION
+    assert post.text == "正文第一段。\n第二段。" and post.cleaner_version == CLEANER_VERSION
     assert "re-cleaned 1 posts" in capsys.readouterr().out
 
 
@@ -110,8 +110,19 @@ def test_command_line_import_into_a_file_database_twice(tmp_path):
     first = manage(tmp_path, "import_posts", "fixtures/posts", "--jobs", "2")
     assert first.returncode == 2, first.stderr
     assert "created 18, updated 0, unchanged 0, duplicates 1, failed 2" in first.stdout
+    # Two broken files on purpose: said as what happened, not as a crash.
+    assert "SomeFilesFailed: 2 of 21 files were not imported" in first.stderr
+    assert "Traceback" not in first.stderr
     second = manage(tmp_path, "import_posts", "fixtures/posts")
     assert "created 0, updated 0, unchanged 18, duplicates 1, failed 2" in second.stdout
     assert not (tmp_path / "pizhu.sqlite3-wal").exists() or (
         (tmp_path / "pizhu.sqlite3-wal").stat().st_size == 0
     ), "the import ends with a full checkpoint"
+
+
+def test_warnings_are_counted_apart_from_failures(archive_dir, capsys):
+    archive_dir.write(author="@someone: x")  # read leniently, with a warning
+    call_command("import_posts", str(archive_dir))
+    out = capsys.readouterr()
+    assert "failed 0, warnings 1 in " in out.out
+    assert "warning: " in out.err and "failed:" not in out.err

@@ -21,7 +21,7 @@ def test_imports_a_post_with_all_its_fields(archive_dir):
     post = Post.objects.get()
     assert (post.title, post.author, post.source.name) == ("标题", "作者", "来源")
     assert set(post.tags.names()) == {"甲", "乙"}
-    assert post.text == "正文第一段。第二段。"
+    assert post.text == "正文第一段。\n第二段。"
     assert post.raw_front_matter.startswith("layout: post\n")
     assert post.body_html and post.cleaner_version == CLEANER_VERSION
     assert len(post.content_hash) == 64
@@ -188,7 +188,7 @@ def test_a_post_that_starts_failing_keeps_its_row(archive_dir):
     path.write_text("<p>now broken</p>")
     report = import_paths([archive_dir])
     assert len(report.failed) == 1
-    assert Post.objects.get().text == "正文第一段。第二段。"
+    assert Post.objects.get().text == "正文第一段。\n第二段。"
 
 
 def test_dry_run_parses_everything_and_writes_nothing(archive_dir):

@@ -326,3 +326,9 @@ def test_a_tag_that_only_repeats_the_source_is_not_shown_again(client, archive_d
     post = Post.objects.get()
     for url in (reverse("archive:post_list"), post.get_absolute_url()):
         assert [a.text() for a in page(client, url).css(".tags .tag")] == ["安全"]
+
+
+def test_there_is_a_favicon(client, db):
+    assert 'rel="icon"' in client.get(reverse("archive:post_list")).content.decode()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")

@@ -76,3 +76,8 @@ document.addEventListener("submit", (event) => {
   const question = event.target.dataset && event.target.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// On a narrow screen the list's filters sit above the list, folded: a 筛选 Filters button.
+if (matchMedia("(max-width: 63.99rem)").matches) {
+  for (const facets of document.querySelectorAll("[data-facets]")) facets.open = false;
+}

@@ -9,14 +9,15 @@ DEMO_PASSWORD = "pizhu-demo"  # noqa: S105 (a known password, only ever made wit
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo account; refused unless DEBUG is on."
+    help = "Create the demo account (an existing one is left as it is); only with DEBUG on."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("The demo account has a published password: only with DEBUG=1.")
         user, created = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+        if created:  # only then: setting it again on every `make run` signs everyone out
+            user.set_password(DEMO_PASSWORD)
+            user.save()
         self.stdout.write(
             f"Demo account {'created' if created else 'ready'}: sign in as "
             f"{DEMO_USERNAME} / {DEMO_PASSWORD} (or sign up for your own)."

@@ -13,6 +13,11 @@ EXIT_FAILED_FILES = 2
 EXIT_USAGE = 1
 
 
+class SomeFilesFailed(CommandError):
+    """Status 2: the run went on without them. Django prints the class name before the
+    message, so the name says what happened rather than "CommandError"."""
+
+
 class Command(BaseCommand):
     help = "Import Jekyll posts (files, or folders searched recursively) into the archive."
 
@@ -69,7 +74,9 @@ class Command(BaseCommand):
                 raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
 
         for warning in report.warnings:
-            self.stderr.write(f"warning: {warning['path']}: {warning['message']}")
+            self.stderr.write(
+                self.style.WARNING(f"warning: {warning['path']}: {warning['message']}")
+            )
         for dup in report.duplicates:
             self.stderr.write(f"duplicate: {dup['url']} in {', '.join(dup['paths'])}")
         for failure in report.failed:
@@ -83,6 +90,17 @@ class Command(BaseCommand):
             self.stdout.write(f"re-cleaned {recleaned.recleaned} posts")
         if report_path:
             report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-        self.stdout.write(report.summary())
+        summary = report.summary()
+        self.stdout.write(
+            self.style.ERROR(summary)
+            if report.failed
+            else self.style.WARNING(summary)
+            if report.warnings
+            else self.style.SUCCESS(summary)
+        )
         if report.failed:
-            raise CommandError(f"{len(report.failed)} files failed", returncode=EXIT_FAILED_FILES)
+            raise SomeFilesFailed(
+                f"{len(report.failed)} of {report.files} files were not imported (named above "
+                f"after 'failed:'); the others were",
+                returncode=EXIT_FAILED_FILES,
+            )
