@@ -104,6 +104,7 @@ _MESSAGES = [
     (r"no such post in this archive", "不在这个文库里", "is not in this archive"),
     (r"an annotation cannot move to another post", "不能换成另一篇", "cannot change"),
     (r"holds more than one note.*", "只能有一条", "can only be one"),
+    (r"is required", "不能没有", "is required"),
 ]  # fmt: skip
 
 
@@ -115,4 +116,4 @@ def sentence(error: dict) -> str:
             return (
                 f"{zh_field}{zh.format(*match.groups())}。{en_field} {en.format(*match.groups())}."
             )
-    return f"{zh_field}有误：{error['message']}。{en_field}: {error['message']}."
+    return f"{zh_field}有误。{en_field}: {error['message']}."

@@ -140,6 +140,9 @@ def _tag_counts(posts, *, narrowed: bool) -> list:
     tagged = TaggedPost.objects.all()
     if narrowed:
         tagged = tagged.filter(content_object__in=posts.values("id"))
+    # A tag that only repeats a source's name (the generator tags each post with its
+    # category) is the source filter again.
+    tagged = tagged.exclude(tag__name__in=Source.objects.values("name"))
     rows = (
         tagged.values("tag_id", "tag__name", "tag__slug")
         .annotate(count=Count("id"))

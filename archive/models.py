@@ -12,7 +12,7 @@ from taggit.models import TaggedItemBase
 from archive.chinese import language_of
 
 EXCERPT_CHARS = 400
-SHORT_POST_CHARS = 200  # visible characters, below which a post is a teaser or empty
+SHORT_POST_CHARS = 80  # visible characters, below which a post is a teaser or empty
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 

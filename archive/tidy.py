@@ -223,7 +223,10 @@ _INLINE = frozenset(["span", "strong", "b", "em", "i", "a", "font", "small"])
 
 
 def _opens_its_block(node: LexborNode) -> bool:
-    """Nothing but whitespace before ``node`` in the block it is part of."""
+    """A block of its own, or nothing but whitespace before ``node`` in the block it is
+    part of."""
+    if node.tag not in _INLINE:
+        return True
     while True:
         sibling = node.prev
         while sibling is not None:
@@ -489,6 +492,10 @@ _WIDE = re.compile(
     "[\u2e80-\u2fff\u3001-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     "\uff01-\uff60\uffe0-\uffe6]"
 )
+# Full-width brackets and quotes carry their own space: a space inside them is the source's
+# (《 <a>书名</a> 》, （ <em>The Buried Revolution</em> ）, “ <b>巨头</b> ”).
+_OPENING = frozenset("《〈「『【〔（“‘")
+_CLOSING = frozenset("》〉」』】〕）”’、，。：；！？")
 _SOURCE_SPACE = re.compile(r"[ \t\r\n\f]+")
 # Elements that end a line of text: whitespace next to them is not between two characters.
 _LINE_BREAKERS = frozenset(
@@ -498,29 +505,40 @@ _LINE_BREAKERS = frozenset(
 )  # fmt: skip
 
 
+def _source_space(text: str, start: int, end: int, at_tag: bool) -> bool:
+    """Is text[start:end], whitespace between two characters, the source's formatting? A
+    line break between two wide characters is; so is any space beside a tag (the edge of a
+    link or of emphasis) between wide characters, or inside full-width brackets."""
+    before, after = text[start - 1], text[end]
+    if "\n" in text[start:end] and _WIDE.match(before) and _WIDE.match(after):
+        return True
+    if not at_tag:
+        return False
+    wide = _WIDE.match(before) or before in "“‘", _WIDE.match(after) or after in "”’"
+    return (wide[0] and wide[1]) or before in _OPENING or after in _CLOSING
+
+
 def _close_wide_gaps(root: LexborNode) -> None:
-    """Take out source whitespace holding a line break between two wide characters of one
-    line of text, inline markup or not. Whitespace inside <pre> is the author's."""
+    """Take out the source's whitespace between two characters of one line of text where
+    the page meant none (``_source_space``), inline markup or not. <pre> is left alone."""
     for run in _lines_of_text(root):
-        text = "".join(node.text_content or "" for node in run)
-        if "\n" not in text:
-            continue
+        pieces = [node.text_content or "" for node in run]
+        text = "".join(pieces)
+        edges, offset = set(), 0
+        for piece in pieces:  # where one text node meets the next: at a tag
+            edges.update((offset, offset + len(piece)))
+            offset += len(piece)
         cut = bytearray(len(text))
         for match in _SOURCE_SPACE.finditer(text):
             start, end = match.span()
-            if (
-                "\n" in match.group()
-                and start > 0
-                and end < len(text)
-                and _WIDE.match(text[start - 1])
-                and _WIDE.match(text[end])
-            ):
-                cut[start:end] = b"\x01" * (end - start)
+            if start > 0 and end < len(text):
+                at_tag = any(start <= edge <= end for edge in edges)
+                if _source_space(text, start, end, at_tag):
+                    cut[start:end] = b"\x01" * (end - start)
         if not any(cut):
             continue
         offset = 0
-        for node in run:
-            old = node.text_content or ""
+        for node, old in zip(run, pieces, strict=True):
             new = "".join(c for i, c in enumerate(old, offset) if not cut[i])
             offset += len(old)
             if new != old:

@@ -74,6 +74,7 @@ def _search(request, stamp, script):
             context["facets_uncounted"] = True
         if not results.count():
             context["suggestions"] = suggestions(raw_query, filters)
+            context.pop("facets")  # counts of nothing: empty headings
     return render(request, "archive/post_list.html", context)
 
 
@@ -87,6 +88,11 @@ def suggestions(raw_query: str, filters: Filters) -> list[tuple[str, str]]:
     words = Query.words_of(raw_query)
     if len(words) > 1:
         found += [(word, urlencode({**keep, "q": word})) for word in words]
+    elif len(words) == 1 and len(words[0]) >= 4 and not words[0].isascii():
+        # One long run of characters (火星殖民): its halves may each be in the archive.
+        half = len(words[0]) // 2
+        for part in (words[0][:half], words[0][half:]):
+            found.append((part, urlencode({**keep, "q": part})))
     for script in ("hans", "hant"):
         converted = convert(raw_query, script)
         if fold(converted) != fold(raw_query):

@@ -396,12 +396,18 @@ def test_contributions_in_comment_markup_stay_under_their_contributors_in_order(
         ),
         ("<p>据\n  <b>报道</b>\n ，今天</p>", "据报道，今天"),
         ("<p>日本語の\n  <em>文章</em>\n です</p>", "日本語の文章です"),
+        # A space beside a tag, between wide characters or inside full-width brackets.
+        ('<p>《 <a href="https://x.org/">7个以抵抗为主题</a>》</p>', "《7个以抵抗为主题》"),
+        ("<p>（ <em>The Buried Revolution</em> ）</p>", "（The Buried Revolution）"),
+        ("<p>“ <b>巨头</b> ”说</p>", "“巨头”说"),
         # Not between two wide characters, or the author's own spacing: kept.
         ("<p>English\n words</p>", "English\n words"),
         ("<p>中文\n  English</p>", "中文\n  English"),
         ("<p>한국어\n 문장</p>", "한국어\n 문장"),
         ("<pre>代码\n  缩进</pre>", "代码\n  缩进"),
         ("<p>中\u3000文 与\u00a0字</p>", "中\u3000文 与\u00a0字"),
+        ("<p>中国 台湾</p>", "中国 台湾"),  # typed by the author, not beside a tag
+        ("<p>中文 <b>English</b> words</p>", "中文 English words"),
         # Between blocks the browser shows no space anyway: nothing to take out.
         ("<p>第一段</p>\n<p>第二段</p>", "第一段\n第二段"),
     ],

@@ -111,7 +111,7 @@ def test_command_line_import_into_a_file_database_twice(tmp_path):
     assert first.returncode == 2, first.stderr
     assert "created 18, updated 0, unchanged 0, duplicates 1, failed 2" in first.stdout
     # Two broken files on purpose: said as what happened, not as a crash.
-    assert "SomeFilesFailed: 2 of 21 files were not imported" in first.stderr
+    assert "SomeFilesFailed: 2 of 21 files could not be imported" in first.stderr
     assert "Traceback" not in first.stderr
     second = manage(tmp_path, "import_posts", "fixtures/posts")
     assert "created 0, updated 0, unchanged 18, duplicates 1, failed 2" in second.stdout

@@ -332,3 +332,18 @@ def test_there_is_a_favicon(client, db):
     assert 'rel="icon"' in client.get(reverse("archive:post_list")).content.decode()
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+def test_one_long_chinese_word_that_finds_nothing_suggests_its_halves(client, posts):
+    tree = page(client, reverse("archive:search"), q="火星殖民")
+    assert [a.text() for a in tree.css("[data-suggestion]")] == ["火星", "殖民"]
+    assert tree.css_first(".facets") is None  # no empty filter headings beside nothing
+
+
+def test_tags_that_repeat_a_source_are_not_offered_as_tag_filters(client, archive_dir):
+    archive_dir.write(tags="[ iYouPort, 安全 ]", categories="[ iYouPort ]", author="iYouPort")
+    import_paths([archive_dir])
+    tree = page(client, reverse("archive:post_list"))
+    tags = [a.text() for a in tree.css("section[aria-label='标签 Tags'] a")]
+    assert tags == ["安全"]
+    assert tree.css_first(".post-item .author") is None  # the author is the source: once

@@ -36,6 +36,9 @@ function createReader(article) {
     refresh() {
       layoutCards(reader);
       renderOrphans(reader);
+      // Interlinear or side by side means something only once there are translations.
+      const toggle = article.querySelector("[data-translation-toggle]");
+      if (toggle) toggle.hidden = !reader.store.values().some((a) => a.kind === "translation");
     },
   };
   return reader;

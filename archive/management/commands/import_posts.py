@@ -100,7 +100,7 @@ class Command(BaseCommand):
         )
         if report.failed:
             raise SomeFilesFailed(
-                f"{len(report.failed)} of {report.files} files were not imported (named above "
-                f"after 'failed:'); the others were",
+                f"{len(report.failed)} of {report.files} files could not be imported: they are "
+                f"named above, after 'failed:'. Every other file was imported.",
                 returncode=EXIT_FAILED_FILES,
             )

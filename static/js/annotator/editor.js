@@ -115,8 +115,9 @@ export function createEditor(reader) {
     const cancel = element("button", { type: "button", text: "取消 Cancel" });
     cancel.addEventListener("click", close);
     actions.append(cancel);
+    // Under the quote: on a phone the sheet scrolls, and an error below Save went unseen.
     const error = element("p", { class: "pz-error", role: "alert" });
-    editor.append(...fields, actions, error);
+    editor.append(fields[0], error, ...fields.slice(1), actions);
     show(annotation, anchorNode, kind, text);
   }
 
@@ -147,6 +148,7 @@ export function createEditor(reader) {
         ? "请先写下译文。Write the translation first."
         : "请先写点什么；只想划线的话，用工具栏里的颜色。Write something first; for a plain highlight, pick a colour in the toolbar.";
       editor.querySelector("textarea").focus();
+      error.scrollIntoView({ block: "nearest" });
       return;
     }
     try {
@@ -171,6 +173,7 @@ export function createEditor(reader) {
         failure instanceof ApiError && failure.status === 412
           ? "这条批注已在别处修改，请刷新页面。It was changed elsewhere (another tab?): reload to see it."
           : failure.message;
+      error.scrollIntoView({ block: "nearest" });
     }
   });
 
