@@ -273,8 +273,12 @@ class Text:
             reach_before, reach_after = len(selector.prefix) * 2 + 64, len(selector.suffix) * 2 + 64
         else:
             reach_before, reach_after = len(selector.prefix) + near, len(selector.suffix) + near
-        before = normalise(self.text[max(0, start - reach_before) : start])
-        after = normalise(self.text[end : end + reach_after])
+        # Sliced from the text normalised once, not normalised again around every candidate:
+        # a short quote in a long list stands in thousands of places.
+        norm = self.normalised
+        before = norm.text[norm.normalised(max(0, start - reach_before)) : norm.normalised(start)]
+        after_end = norm.normalised(min(len(self.text), end + reach_after))
+        after = norm.text[norm.normalised(end) : after_end]
         return before, after
 
     def near_intact(

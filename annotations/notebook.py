@@ -13,6 +13,12 @@ from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.models import Post, Source
 
 
+def _day(label: str) -> forms.DateField:
+    return forms.DateField(
+        required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
 class NotebookFilters(BilingualForm, forms.Form):
     """Every filter is optional; a bad value is reported by field and otherwise ignored."""
 
@@ -28,22 +34,10 @@ class NotebookFilters(BilingualForm, forms.Form):
         required=False, choices=[("", "全部 All"), *State.choices], label="定位 Placed"
     )
     source = forms.ChoiceField(required=False, label="来源 Source")
-    since = forms.DateField(
-        required=False,
-        label="批注日期从 Annotated from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = forms.DateField(
-        required=False, label="到 to", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    published_since = forms.DateField(
-        required=False,
-        label="文章日期从 Published from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    published_until = forms.DateField(
-        required=False, label="到 to", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = _day("批注日期从 Annotated from")
+    until = _day("到 to")
+    published_since = _day("文章日期从 Published from")
+    published_until = _day("到 to")
     post = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, data, *, user):

@@ -331,7 +331,9 @@ def test_selecting_in_the_traditional_view_annotates_the_original_text(signed_in
     assert Annotation.objects.get().exact == "增长放缓"
 
 
-def test_another_user_sees_none_of_it_unless_shared(page, live_server, post, reader):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_another_user_sees_none_of_it_unless_shared(page, live_server, post, reader, width):
+    page.set_viewport_size({"width": width, "height": 800})
     private = services.create(reader, changes(post, "增长放缓"))
     shared = services.create(reader, changes(post, "外交政策", shared=True))
     other = get_user_model().objects.create_user("other", password="other-password-1")
@@ -451,7 +453,9 @@ def test_from_the_notebook_to_the_passage_and_a_downloaded_export(
     assert "> growth will recover" in text and "乐观的部长" in text and "> 增长放缓" in text
 
 
-def test_a_click_where_highlights_overlap_offers_each_of_them(signed_in, post, reader):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_click_where_highlights_overlap_offers_each_of_them(signed_in, post, reader, width):
+    signed_in.set_viewport_size({"width": width, "height": 800})
     first = services.create(reader, changes(post, "中国的经济增长放缓", colour="yellow"))
     second = services.create(
         reader, changes(post, "增长放缓了很多", kind="note", body="第二条", colour="blue")
@@ -470,7 +474,9 @@ def test_a_click_where_highlights_overlap_offers_each_of_them(signed_in, post, r
     assert page.errors == []
 
 
-def test_a_note_cannot_be_saved_empty(signed_in, post):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_note_cannot_be_saved_empty(signed_in, post, width):
+    signed_in.set_viewport_size({"width": width, "height": 800})
     page = signed_in
     open_post(page, post)
     select(page, "增长放缓")
@@ -527,7 +533,9 @@ def test_on_a_phone_the_editor_leaves_the_passage_in_sight(browser, live_server,
     context.close()
 
 
-def test_a_refused_change_is_explained_in_a_sentence_not_a_field_path(signed_in, post):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_refused_change_is_explained_in_a_sentence_not_a_field_path(signed_in, post, width):
+    signed_in.set_viewport_size({"width": width, "height": 800})
     page = signed_in
     open_post(page, post)
     select(page, "增长放缓")

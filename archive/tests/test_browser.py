@@ -153,8 +153,10 @@ def test_post_text_is_exactly_the_browsers_text_content_for_every_corpus_post(pa
 FONT = "el => getComputedStyle(el).fontFamily"
 
 
-def test_english_posts_read_in_latin_fonts_and_chinese_ones_in_cjk_fonts(page):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_english_posts_read_in_latin_fonts_and_chinese_ones_in_cjk_fonts(page, width):
     """With a CJK font an English apostrophe is full width ("It’ s"): lang picks the fonts."""
+    page.set_viewport_size({"width": width, "height": 800})
     import_paths([FIXTURE_POSTS])
     english = Post.objects.get(url="https://example.com/en/verify-video")
     page.goto(english.get_absolute_url())
@@ -167,7 +169,9 @@ def test_english_posts_read_in_latin_fonts_and_chinese_ones_in_cjk_fonts(page):
     assert "CJK TC" in page.locator("[data-post-body] p").first.evaluate(FONT).split(",")[0]
 
 
-def test_pretty_printed_chinese_shows_no_stray_spaces(page, archive_dir):
+@pytest.mark.parametrize("width", [360, 1280])
+def test_pretty_printed_chinese_shows_no_stray_spaces(page, archive_dir, width):
+    page.set_viewport_size({"width": width, "height": 800})
     archive_dir.write(
         body="<p>据\n    <a href='https://x.org/'>\n      报道\n    </a>\n"
         "  ，《\n  书名\n  》。</p>",
@@ -193,3 +197,29 @@ def test_on_a_phone_the_filters_are_a_button_above_the_list(browser, live_server
     assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
     save_screenshot(phone, "list-phone-filters")
     context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_conversation_shows_each_contribution_under_its_contributors(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    import_paths([FIXTURE_POSTS])
+    post = Post.objects.get(url="https://example.com/conversation/trade-talks")
+    page.goto(post.get_absolute_url())
+    headings = page.locator("[data-post-body] h2")
+    expect(headings).to_have_text(["Ann Author", "Bo Bai", "Cai Chen"])
+    expect(page.locator("[data-post-body]")).to_contain_text("the first step is domestic")
+    expect(page.locator("[data-post-body]")).not_to_contain_text("Cheap pills")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    save_screenshot(page, f"reader-conversation-{width}")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_teaser_says_so_in_the_reader(page, archive_dir, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    archive_dir.write(body="<p>你是對的！感謝糾錯。</p>")
+    import_paths([archive_dir])
+    page.goto(Post.objects.get().get_absolute_url())
+    note = page.get_by_role("note")
+    expect(note).to_contain_text("可能只是摘要")
+    expect(note.get_by_role("link", name="读原文 read the original ↗")).to_be_visible()
+    expect(page.locator(".reading-time")).to_have_count(0)
