@@ -273,8 +273,13 @@ class Text:
             reach_before, reach_after = len(selector.prefix) * 2 + 64, len(selector.suffix) * 2 + 64
         else:
             reach_before, reach_after = len(selector.prefix) + near, len(selector.suffix) + near
-        # Sliced from the text normalised once, not normalised again around every candidate:
-        # a short quote in a long list stands in thousands of places.
+        if "normalised" not in self.__dict__:
+            # Not worth normalising a whole post for a few candidates' context.
+            before = normalise(self.text[max(0, start - reach_before) : start])
+            return before, normalise(self.text[end : end + reach_after])
+        # Once the whole text is normalised (an inexact search, a diff), slice it rather than
+        # normalise again around every candidate: a short quote in a long list stands in
+        # thousands of places.
         norm = self.normalised
         before = norm.text[norm.normalised(max(0, start - reach_before)) : norm.normalised(start)]
         after_end = norm.normalised(min(len(self.text), end + reach_after))
@@ -766,8 +771,8 @@ class Edits:
         if found == selector.exact:
             if (
                 len(quote) > 8
-                and doc.text.count(selector.exact) > 1
                 and not _perfect_context(doc.text, selector, new_start, new_end)
+                and doc.text.count(selector.exact) > 1  # a scan of the post: checked last
                 and not doc.near_intact(
                     selector, new_start, new_end, near=16, edge_ok=True, evidence=True
                 )
