@@ -57,11 +57,12 @@ class BilingualErrors(ErrorList):
     field: forms.Field | None = None
 
     def __iter__(self):
-        for error in self.data:
-            yield bilingual(error, self.field) if isinstance(error, ValidationError) else error
+        return map(self._say, self.data)
 
     def __getitem__(self, index):
-        error = self.data[index]
+        return self._say(self.data[index])
+
+    def _say(self, error):
         return bilingual(error, self.field) if isinstance(error, ValidationError) else error
 
 

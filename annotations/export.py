@@ -29,8 +29,9 @@ import yaml
 
 from annotations import jsonld
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
-from archive.cleaning import CELL_TAGS, block_starts
+from archive.cleaning import block_starts
 from archive.models import Post, TaggedPost
+from archive.tidy import CELL_TAGS
 
 COLOUR_NAMES = {colour.value: colour.label.split(" ", 1)[1] for colour in Colour}
 ORPHANS_HEADING = "## 未定位 Orphaned"

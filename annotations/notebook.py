@@ -67,13 +67,10 @@ class NotebookFilters(BilingualForm, forms.Form):
         return self.cleaned_data.get(name) or None
 
     def filters(self) -> dict:
-        """The valid filters, as ``AnnotationQuerySet.filtered`` takes them (the search
-        box is its ``text``)."""
-        names = (
-            "kind", "colour", "state", "tag", "source", "post", "since", "until",
-            "published_since", "published_until",
-        )  # fmt: skip
-        return {"text": self.value("q"), **{name: self.value(name) for name in names}}
+        """The valid filters, as ``AnnotationQuerySet.filtered`` takes them: every field by
+        its name, but the search box, which is its ``text``."""
+        filters = {name: self.value(name) for name in self.fields if name != "q"}
+        return {**filters, "text": self.value("q")}
 
 
 def my_annotations(user, filters: NotebookFilters):

@@ -26,10 +26,13 @@ class Conflict(Exception):
     """The annotation changed since the caller read it."""
 
 
-def find_post(reference: int | str, *, host: str = "") -> Post:
+def _post(reference: int | str, *, host: str = "") -> Post | None:
     """The post an annotation names (``archive.models.PostQuerySet.find``), with its text."""
-    post = Post.objects.only("id", "text", "url").find(reference, host=host)
-    if post is None:
+    return Post.objects.only("id", "text", "url").find(reference, host=host)
+
+
+def find_post(reference: int | str, *, host: str = "") -> Post:
+    if (post := _post(reference, host=host)) is None:
         raise Invalid.one("target.source", "no such post in this archive")
     return post
 
@@ -106,7 +109,7 @@ def restore(user, changes: Changes) -> tuple[str, Annotation | None]:
     if changes.target is None:
         raise Invalid.one("target", "is required")
     target = changes.target
-    post = Post.objects.only("id", "text", "url").find(target.source)
+    post = _post(target.source)
     if post is None:
         return POST_MISSING, None
     selector = target.selector

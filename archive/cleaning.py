@@ -19,7 +19,7 @@ import nh3
 from selectolax.lexbor import LexborHTMLParser
 
 from archive.parsing import article_html
-from archive.tidy import tidy
+from archive.tidy import BLOCK_TAGS, tidy
 
 CLEANER_VERSION = 3
 
@@ -124,16 +124,6 @@ def text_content(body_html: str) -> str:
         return ""
     wrapper = LexborHTMLParser(f"<body><div>{body_html}</div>").css_first("body > div")
     return wrapper.text(deep=True, separator="", strip=False) if wrapper is not None else ""
-
-
-# fmt: off
-BLOCK_TAGS = frozenset({
-    "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "div", "figure",
-    "figcaption", "table", "tr", "dd", "dt", "ul", "ol", "dl", "section", "article", "header",
-    "footer", "aside", "hr", "br",
-})
-# fmt: on
-CELL_TAGS = frozenset({"td", "th"})
 
 
 def block_starts(body_html: str, tags: frozenset[str] = BLOCK_TAGS) -> list[int]:

@@ -17,6 +17,18 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+# Where a new block (paragraph, list item, heading, table row...) or a line break begins in
+# a cleaned body, and where table cells do (archive.cleaning.block_starts; export splits
+# quotes there).
+# fmt: off
+BLOCK_TAGS = frozenset({
+    "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "div", "figure",
+    "figcaption", "table", "tr", "dd", "dt", "ul", "ol", "dl", "section", "article", "header",
+    "footer", "aside", "hr", "br",
+})
+# fmt: on
+CELL_TAGS = frozenset({"td", "th"})
+
 # Page chrome recognised by its markup: WordPress/Jetpack and the common theme conventions.
 CHROME_SELECTOR = ", ".join(
     [
@@ -498,11 +510,7 @@ _OPENING = frozenset("《〈「『【〔（“‘")
 _CLOSING = frozenset("》〉」』】〕）”’、，。：；！？")
 _SOURCE_SPACE = re.compile(r"[ \t\r\n\f]+")
 # Elements that end a line of text: whitespace next to them is not between two characters.
-_LINE_BREAKERS = frozenset(
-    ["p", "div", "li", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-     "figure", "figcaption", "table", "tr", "td", "th", "ul", "ol", "dl", "br", "hr", "img",
-     "section", "article", "header", "footer", "aside", "details", "summary", "caption"]
-)  # fmt: skip
+_LINE_BREAKERS = BLOCK_TAGS | CELL_TAGS | {"img", "details", "summary", "caption"}
 
 
 def _source_space(text: str, start: int, end: int, at_tag: bool) -> bool:
