@@ -22,12 +22,12 @@ are read in, so re-imports are stable. The others are reported as duplicates.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from operator import attrgetter, itemgetter
 from pathlib import Path, PurePath
@@ -37,10 +37,10 @@ from django.conf import settings
 from django.db import connection
 
 from archive import pipeline
-from archive.batching import groups, imap_bounded
+from archive.batching import groups
 from archive.models import ImportedFile, Post
 from archive.parsing import ParsedPost
-from archive.pipeline import Failure, Processed, hash_files, process_files
+from archive.pipeline import Failure, Processed, Workers, hash_files, process_files
 from archive.run_tables import Claims, PathTable, TempTable
 from archive.writer import Batch, DryRun, PostWriter, write_error
 
@@ -109,10 +109,10 @@ def discover(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
     files, folders = [], []
     for given in paths:
         path = Path(given).expanduser()
-        if path.is_file():
-            files.append(str(path.resolve()))
-        elif path.is_dir():
+        if path.is_dir():
             folders.append(str(path.resolve()))
+        elif path.exists():  # a file, or something else whose reading fails with the reason
+            files.append(str(path.resolve()))
         else:
             raise ImportUsageError(f"{given}: no such file or folder")
     return chain(files, chain.from_iterable(map(_walk, folders)))
@@ -151,23 +151,26 @@ def import_paths(
     """Import the posts under ``paths``; see the module docstring for the rules.
 
     ``on_discovered(n)`` is told how many files were found, ``progress(k)`` each time k more
-    were handled (a progress bar needs both)."""
+    were handled (a progress bar needs both). Raises ``pipeline.WorkersKeepDying`` if worker
+    processes die whatever they read."""
     started = time.perf_counter()
     pipeline.return_large_blocks_to_the_system()
     found = discover(paths)
     report = ImportReport(dry_run=dry_run)
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
-    pool = None
+    max_bytes = settings.PIZHU_MAX_POST_BYTES
+    process = partial(process_files, max_bytes=max_bytes)
+    workers = None
     try:
         with _no_query_log(), _Run(report, dry_run=dry_run, progress=progress) as run:
-            run.files.add((path,) for path in found)
-            report.files = run.files.count()
+            run.files.add((path,) for path in run.storable(found))
+            report.files = run.files.count() + run.unstorable
             if on_discovered:
                 on_discovered(report.files)
             for rows in run.files.slices():
-                run.scan([path for (path,) in rows], force=force)
+                run.scan([path for (path,) in rows], force=force, max_bytes=max_bytes)
             if jobs > 1 and run.queue.count() >= PARALLEL_THRESHOLD:
-                pool = _pool(jobs)
+                workers = Workers(jobs, process)
             tasks = (
                 [path for path, _ in group]
                 for group in groups(
@@ -180,7 +183,7 @@ def import_paths(
             # A batch's worth of tasks and one more per worker in flight: workers go on
             # while a batch is written, and results queued behind the writer stay few.
             window = BATCH_FILES // TASK_FILES + jobs
-            results = imap_bounded(pool, process_files, tasks, window=window)
+            results = workers.imap(tasks, window) if workers else map(process, tasks)
             for batch in groups(
                 chain.from_iterable(results),
                 size=attrgetter("nbytes"),
@@ -190,8 +193,8 @@ def import_paths(
                 run.write(batch)
             run.finish()
     finally:
-        if pool is not None:
-            pool.terminate()
+        if workers is not None:
+            workers.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -230,13 +233,6 @@ def _large_sqlite_checkpoints(pages: int = 32768):
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-
-def _pool(jobs: int):
-    # Spawned, not forked: see archive.pipeline.
-    return multiprocessing.get_context("spawn").Pool(
-        jobs, initializer=pipeline.start_worker, initargs=pipeline.worker_setup()
-    )
 
 
 class LedgerRow(NamedTuple):
@@ -285,6 +281,7 @@ class _Run:
         self.shared_urls: dict[str, list[str]] = {}
         self.demoted: set[str] = set()
         self.stats: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of files in flight
+        self.unstorable = 0  # files found whose names the database cannot hold
         self.writer = (DryRun if dry_run else PostWriter)(self.stats)
 
     def __enter__(self) -> _Run:
@@ -304,7 +301,23 @@ class _Run:
 
     # Phase 1 ------------------------------------------------------------------------------
 
-    def scan(self, files: list[str], *, force: bool) -> None:
+    def storable(self, paths: Iterable[str]) -> Iterator[str]:
+        """The paths a database can hold; each other one (a name whose bytes are not UTF-8,
+        which Python carries as lone surrogates) fails here, shown with ``\\x`` escapes."""
+        refused: set[str] = set()
+        for path in paths:
+            try:
+                path.encode("utf-8")
+            except UnicodeEncodeError:
+                if path not in refused:  # a file can be found twice
+                    refused.add(path)
+                    self.unstorable += 1
+                    shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+                    self._fail(Failure(shown, "file name is not UTF-8: rename it to import it"))
+                continue
+            yield path
+
+    def scan(self, files: list[str], *, force: bool, max_bytes: int) -> None:
         """Count the files that are unchanged since the ledger saw them and queue the rest.
 
         A file whose size and modification time match the ledger's is not even read (what
@@ -329,7 +342,7 @@ class _Run:
             else:
                 to_hash.append(path)
         queued = []
-        for path, digest, error in hash_files(to_hash):
+        for path, digest, error in hash_files(to_hash, max_bytes=max_bytes):
             known = ledger.get(path)
             if error:
                 self._fail(Failure(path, error))

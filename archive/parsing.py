@@ -36,11 +36,14 @@ import yaml
 from selectolax.lexbor import LexborHTMLParser
 
 try:  # The C loader is ~10x faster; the wheels ship it, but a source build may not.
-    from yaml import CSafeLoader as _YamlLoader
+    from yaml import CSafeLoader as _SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _YamlLoader
+    from yaml import SafeLoader as _SafeLoader
 
 MAX_FRONT_MATTER_CHARS = 64 * 1024
+# Real front matter is a flat mapping with two short lists; libyaml's composer recurses in C
+# for each level, and 30,000 nested "[" crashed the process (a segmentation fault).
+MAX_FRONT_MATTER_DEPTH = 100
 MAX_TITLE_CHARS = 500
 MAX_AUTHOR_CHARS = 300
 MAX_TAG_CHARS = 100
@@ -145,11 +148,68 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
     return front, text[closing.end() :], text.count("\n", 0, opening.end()) + 1
 
 
+class _YamlLoader(_SafeLoader):
+    """The safe loader (tags never construct objects), except that a date YAML recognises
+    but cannot build (2024-02-30) stays text: the date rules below then use the file name's."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _YamlLoader.construct_yaml_timestamp)
+
+
+def refuse_dangerous_yaml(front: str, first_line: int) -> None:
+    """Raise PostError for front matter that would cost more than its size to load: an alias
+    of an anchor (nine aliases a level, 391 bytes took 670 MB and 6 s; one level more, 2.8 GB)
+    or nesting deeper than any post's. No real post has either.
+
+    Reading the events is a second parse, so it is done only when the text could hold them:
+    an alias needs an anchor (``&``) and a ``*``; nesting beyond the limit needs more than the
+    limit of ``[ { - ?`` (levels made by indentation alone cost their square in characters, and
+    stop at a few hundred). Events are made without recursion; what YAML rejects is left for
+    the loader to report."""
+    if not ("&" in front and "*" in front) and (
+        front.count("[") + front.count("{") + front.count("-") + front.count("?")
+        <= MAX_FRONT_MATTER_DEPTH
+    ):
+        return
+    anchors, depth = set(), 0
+    try:
+        for event in yaml.parse(front, Loader=_SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor in anchors:
+                    line = first_line + event.start_mark.line
+                    raise PostError(
+                        f"front matter uses a YAML alias (*{event.anchor} at line {line}): "
+                        "posts never do, and aliases can expand a few bytes into gigabytes"
+                    )
+                continue
+            if getattr(event, "anchor", None):
+                anchors.add(event.anchor)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_FRONT_MATTER_DEPTH:
+                    line = first_line + event.start_mark.line
+                    raise PostError(
+                        f"front matter nests more than {MAX_FRONT_MATTER_DEPTH} levels deep "
+                        f"(line {line})"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
 def load_front_matter(front: str, first_line: int) -> tuple[dict, list[str]]:
     """YAML (safe loader: tags never construct objects), then the tolerant fallback."""
     front = front.replace("\r\n", "\n")
+    refuse_dangerous_yaml(front, first_line)
     try:
-        data = yaml.load(front, Loader=_YamlLoader)
+        data = yaml.load(front, Loader=_YamlLoader)  # noqa: S506 - the safe loader's subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {first_line + mark.line}" if mark else "front matter"
@@ -354,12 +414,14 @@ def _clean_string(value, limit: int, name: str, warnings: list[str]) -> str:
 def _string_list(value, warnings: list[str]) -> list[str]:
     if value is None or value == "":
         return []
-    items = value if isinstance(value, list) else _TAG_SPLIT.split(str(value))
+    # A string is unescaped before it is split: "&lt;b&gt;" is one tag, not "&lt" and "b&gt".
+    listed = isinstance(value, list)
+    items = value if listed else _TAG_SPLIT.split(html.unescape(str(value)))
     names = []
     for item in items:
         if item is None or isinstance(item, (dict, list)):
             continue
-        name = html.unescape(str(item)).strip()
+        name = (html.unescape(str(item)) if listed else item).strip()
         if len(name) > MAX_TAG_CHARS:
             warnings.append(f"tag {name[:20]!r}… is {len(name)} characters; cut to {MAX_TAG_CHARS}")
             name = name[:MAX_TAG_CHARS]
@@ -384,10 +446,11 @@ def _resolve_date(
     """Front matter date, then the file name's, then the header timestamp."""
     latest = (now or datetime.now(UTC)) + timedelta(days=2)
     front_date = _to_aware(value)
+    problem = "no date in front matter"
     if value not in (None, "") and front_date is None:
-        warnings.append(f"front matter date {str(value)[:40]!r} is not a date")
+        problem = f"front matter date {str(value)[:40]!r} is not a date"
     elif front_date is not None and not EARLIEST_PLAUSIBLE <= front_date <= latest:
-        warnings.append(f"front matter date {front_date.isoformat()} is implausible; ignored")
+        problem = f"front matter date {front_date.isoformat()} is implausible"
         front_date = None
     if front_date and name_date and abs(front_date - name_date) > DATE_DISAGREEMENT:
         # The generator names files after the date it saw; a front matter date far from it
@@ -401,10 +464,9 @@ def _resolve_date(
         return front_date
     for fallback, label in ((name_date, "file name"), (header_date, "header timestamp")):
         if fallback is not None and EARLIEST_PLAUSIBLE <= fallback <= latest:
-            if value in (None, ""):
-                warnings.append(f"no date in front matter; used the {label}")
+            warnings.append(f"{problem}; used the {label}")
             return fallback
-    warnings.append("no usable date anywhere; published date left empty")
+    warnings.append(f"{problem}; no usable date anywhere, published date left empty")
     return None
 
 

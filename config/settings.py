@@ -157,6 +157,9 @@ LOGGING = {
 
 TAGGIT_CASE_INSENSITIVE = True
 PIZHU_POSTS_PER_PAGE = env_int("PIZHU_POSTS_PER_PAGE", 30)
+PIZHU_MAX_POST_BYTES = env_int("PIZHU_MAX_POST_BYTES", 5_000_000)  # import_posts refuses more
+# Rendered pages kept by each server process (archive.pagecache), in bytes.
+PIZHU_PAGE_CACHE_BYTES = env_int("PIZHU_PAGE_CACHE_BYTES", 32_000_000)
 
 # Accounts. Sign-up can be closed (PIZHU_SIGNUP_OPEN=0) once everyone who reads is in.
 PIZHU_SIGNUP_OPEN = env_bool("PIZHU_SIGNUP_OPEN", True)

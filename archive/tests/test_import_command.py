@@ -1,6 +1,8 @@
 """The import_posts command: a thin wrapper; these check its contract (output, report, exit)."""
 
 import json
+import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -11,14 +13,16 @@ from django.core.management.base import CommandError
 
 from archive.cleaning import CLEANER_VERSION
 from archive.models import Post
+from archive.tests.test_pipeline import process_files_dying_always, within
+from conftest import render_post
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def manage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+def manage(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run manage.py as a user would, in DEBUG, on an SQLite file in data_dir."""
-    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(data_dir)}
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -27,7 +31,13 @@ def manage(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
         check=False,
+        preexec_fn=_at_most_4_gb,
     )
+
+
+def _at_most_4_gb():
+    # A run that read /dev/zero whole would take the machine's memory before its timeout.
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
 def test_prints_a_summary_line_and_writes_the_json_report(archive_dir, tmp_path, capsys):
@@ -126,3 +136,46 @@ def test_warnings_are_counted_apart_from_failures(archive_dir, capsys):
     out = capsys.readouterr()
     assert "failed 0, warnings 1 in " in out.out
     assert "warning: " in out.err and "failed:" not in out.err
+
+
+def test_paths_that_cannot_be_read_are_named_and_the_rest_imports(tmp_path):
+    """The bad paths the issue tracker saw stopped the run (a file name that is not UTF-8:
+    a traceback) or hung it (a link to /dev/zero, a FIFO). Each is named with its reason."""
+    archive = tmp_path / "_posts"
+    archive.mkdir()
+    (archive / "2024-01-02-good.md").write_text(render_post(url="https://example.org/good"))
+    big = archive / "2024-01-02-big.md"
+    big.write_text(render_post(url="https://example.org/big", body="<p>" + "x" * 5000 + "</p>"))
+    (archive / "2024-01-02-zero.md").symlink_to("/dev/zero")
+    os.mkfifo(archive / "2024-01-02-pipe.md")
+    with open(os.path.join(os.fsencode(archive), b"2024-01-02-\xff.md"), "wb") as file:
+        file.write(render_post(url="https://example.org/bad-name").encode())
+    assert manage(tmp_path, "migrate", "-v0").returncode == 0
+    result = manage(tmp_path, "import_posts", str(archive), env={"PIZHU_MAX_POST_BYTES": "4096"})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "created 1, updated 0, unchanged 0, duplicates 0, failed 4" in result.stdout
+    assert "SomeFilesFailed: 4 of 5 files could not be imported" in result.stderr
+    for path, reason in [
+        (big, f"{big.stat().st_size:,} bytes, over the limit of 4,096 bytes"),
+        ("/dev/zero", "not a regular file (a character device)"),
+        (archive / "2024-01-02-pipe.md", "not a regular file (a FIFO)"),
+        (f"{archive}/2024-01-02-\\xff.md", "file name is not UTF-8"),
+    ]:
+        assert f"failed: {path}: {reason}" in result.stderr
+
+
+def test_workers_that_die_whatever_they_read_stop_the_run_with_status_3(
+    archive_dir, monkeypatch, capsys
+):
+    from archive import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(importer, "process_files", process_files_dying_always)
+    for n in range(5):
+        archive_dir.write(f"2024-01-02-p{n}.md", url=f"https://example.org/{n}")
+    with within(120), pytest.raises(CommandError) as excinfo:
+        call_command("import_posts", str(archive_dir), "--jobs", "2")
+    assert excinfo.value.returncode == 3
+    assert type(excinfo.value).__name__ == "ImportStopped"
+    assert str(excinfo.value).startswith("worker processes died on 3 files in a row, each read")

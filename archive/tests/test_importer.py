@@ -8,6 +8,8 @@ from archive import run_tables, search
 from archive.cleaning import CLEANER_VERSION
 from archive.importer import ImportUsageError, discover, import_paths
 from archive.models import ImportedFile, Post, Source
+from archive.pipeline import DIED_READING, IN_FLIGHT_WARNING
+from archive.tests.test_pipeline import process_files_dying_on_poison, within
 from archive.writer import PostWriter
 from conftest import render_post
 
@@ -43,9 +45,9 @@ def hashed_paths(monkeypatch) -> list[str]:
     seen: list[str] = []
     original = importer.hash_files
 
-    def recording(paths):
+    def recording(paths, **options):
         seen.extend(paths)
-        return original(paths)
+        return original(paths, **options)
 
     monkeypatch.setattr(importer, "hash_files", recording)
     return seen
@@ -365,3 +367,86 @@ def test_imported_dates_sort_and_filter_like_orm_written_ones(archive_dir):
     assert Post.objects.filter(**window).count() == 2
     b = Post.objects.get(url="https://example.org/b")
     assert b.published_at.isoformat() == "2024-01-01T22:30:00+00:00"
+
+
+def test_a_file_name_that_is_not_utf8_fails_alone_and_the_rest_imports(archive_dir):
+    archive_dir.write("2024-01-02-good.md")
+    bad_name = os.path.join(os.fsencode(archive_dir.path), b"2024-01-02-\xff\xfe.md")
+    with open(bad_name, "wb") as file:
+        file.write(render_post(url="https://example.org/other").encode())
+    report = import_paths([archive_dir])
+    assert (report.files, report.created) == (2, 1)
+    assert report.failed == [
+        {
+            "path": f"{archive_dir.path}/2024-01-02-\\xff\\xfe.md",
+            "error": "file name is not UTF-8: rename it to import it",
+        }
+    ]
+
+
+def test_a_fifo_named_like_a_post_fails_alone_without_blocking_the_run(archive_dir):
+    archive_dir.write("2024-01-02-good.md")
+    fifo = archive_dir.path / "2024-01-02-pipe.md"
+    os.mkfifo(fifo)
+    with within(30):
+        report = import_paths([archive_dir])
+    assert report.created == 1
+    assert report.failed == [{"path": str(fifo), "error": "not a regular file (a FIFO)"}]
+
+
+def test_a_fifo_named_on_the_command_line_is_a_failed_file_not_a_missing_one(archive_dir):
+    fifo = archive_dir.path / "2024-01-02-pipe.md"
+    os.mkfifo(fifo)
+    with within(30):
+        report = import_paths([fifo])
+    assert report.failed == [{"path": str(fifo), "error": "not a regular file (a FIFO)"}]
+
+
+def test_a_link_to_a_device_fails_alone_and_a_link_to_a_file_still_imports(archive_dir, tmp_path):
+    # A link is followed to what it names, which must be a regular file (where it lives does
+    # not matter, as before).
+    outside = tmp_path / "2024-01-02-elsewhere.md"
+    outside.write_text(render_post(url="https://example.org/elsewhere"))
+    (archive_dir.path / "2024-01-02-link.md").symlink_to(outside)
+    (archive_dir.path / "2024-01-02-null.md").symlink_to("/dev/null")
+    report = import_paths([archive_dir])
+    assert Post.objects.get().path == str(outside)
+    assert report.failed == [
+        {"path": "/dev/null", "error": "not a regular file (a character device)"}
+    ]
+
+
+def test_a_post_over_the_size_limit_fails_alone_and_keeps_its_last_import(archive_dir, settings):
+    path = archive_dir.write("2024-01-02-grows.md", body="<p>短</p>")
+    archive_dir.write("2024-01-02-small.md", url="https://example.org/small")
+    import_paths([archive_dir])
+    settings.PIZHU_MAX_POST_BYTES = 2000
+    path.write_text(render_post(body="<p>" + "长" * 1000 + "</p>"), "utf-8")
+    size = path.stat().st_size
+    report = import_paths([archive_dir])
+    assert report.failed == [
+        {
+            "path": str(path),
+            "error": f"{size:,} bytes, over the limit of 2,000 bytes (PIZHU_MAX_POST_BYTES)",
+        }
+    ]
+    assert report.unchanged == 1
+    assert Post.objects.get(path=str(path)).text == "短"
+
+
+def test_a_worker_that_dies_fails_only_the_file_it_was_reading(archive_dir, monkeypatch):
+    from archive import importer
+
+    monkeypatch.setattr(importer, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(importer, "process_files", process_files_dying_on_poison)
+    for n in range(30):
+        archive_dir.write(f"2024-01-02-p{n:02d}.md", url=f"https://example.org/{n}")
+    poison = archive_dir.write("2024-01-02-p15-poison.md", url="https://example.org/poison")
+    with within(120):
+        report = import_paths([archive_dir], jobs=2)
+    assert report.failed == [{"path": str(poison), "error": DIED_READING}]
+    assert report.created == 30 and Post.objects.count() == 30
+    # The files that were in flight with it are named: read again, each on its own.
+    in_flight = {w["path"] for w in report.warnings if w["message"] == IN_FLIGHT_WARNING}
+    assert in_flight and str(poison) not in in_flight
+    assert all(w["message"] == IN_FLIGHT_WARNING for w in report.warnings)

@@ -88,6 +88,8 @@ def test_html_entities_in_author_and_title_are_decoded():
         ('"a, b"', ["a", "b"]),
         ("[ a, A, b ]", ["a", "b"]),
         ("", []),
+        ('"&lt;b&gt;; A&amp;B"', ["<b>", "A&B"]),
+        ('[ "&lt;i&gt;" ]', ["<i>"]),
     ],
 )
 def test_tags_as_list_string_or_comma_separated(tags, expected):
@@ -294,3 +296,60 @@ def test_very_long_title_is_cut_with_a_warning():
     post = parse(render_post(title="长" * 800))
     assert len(post.title) == 500
     assert any("title is 800 characters" in w for w in post.warnings)
+
+
+@pytest.mark.parametrize(
+    "date", ["2024-02-30", "2024-02-30T10:00:00Z", "2024-13-01", "2024-02-03T25:00:00Z"]
+)
+def test_an_impossible_calendar_date_falls_back_to_the_file_name_with_a_warning(date):
+    """YAML reads these as dates and then cannot build them: the README promises the file
+    name's date for an unusable one, not a failed file."""
+    post = parse(render_post(date=date), path="/a/2024-02-03-x.md")
+    assert post.published_at == datetime(2024, 2, 3, tzinfo=UTC)
+    assert f"front matter date {date!r} is not a date; used the file name" in post.warnings
+
+
+def alias_bomb(levels: int) -> str:
+    """The "billion laughs" in a few hundred bytes: each level nine aliases of the one before
+    (9 levels, 391 bytes, took 670 MB and 6 s to read)."""
+    lines = ["a: &a [" + ", ".join(['"lol"'] * 9) + "]"]
+    previous = "a"
+    for level in range(levels):
+        name = chr(ord("b") + level)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+        previous = name
+    return "\n".join([*lines, f"title: *{previous}"])
+
+
+@pytest.mark.parametrize(
+    ("front", "alias"),
+    [("title: &t 标题\nauthor: *t", "*t at line 3"), (alias_bomb(5), "*a at line 3")],
+)
+def test_yaml_aliases_fail_the_file_before_anything_expands(front, alias):
+    text = f"---\n{front}\nfrom: https://example.org/a\n---\n<p>x</p>\n"
+    with pytest.raises(PostError) as refused:
+        parse(text)
+    assert str(refused.value).startswith(f"front matter uses a YAML alias ({alias}):")
+
+
+def test_front_matter_nested_deeper_than_any_post_fails_the_file():
+    # 30,000 levels crashed the whole process inside libyaml (a segmentation fault).
+    depth = 1000
+    text = f"---\ntitle: {'[' * depth}x{']' * depth}\nfrom: https://example.org/a\n---\n<p>x</p>"
+    with pytest.raises(PostError, match=r"front matter nests more than 100 levels deep"):
+        parse(text)
+
+
+@pytest.mark.parametrize("author", ["*someone", "*编辑* &#38; 记者"])
+def test_an_author_that_only_looks_like_an_alias_is_still_read_leniently(author):
+    # No anchor, nothing to expand: YAML refuses it, and the lenient reader takes over.
+    post = parse(render_post(author=author))
+    assert post.author == author.replace("&#38;", "&")
+    assert any("not valid YAML (line 5" in w for w in post.warnings)
+
+
+def test_stars_ampersands_and_brackets_in_quoted_values_are_neither_aliases_nor_nesting():
+    title = "*重磅* &amp; [[外交雜聞]] " + "[" * 150
+    post = parse(render_post(title=title))
+    assert post.title == "*重磅* & [[外交雜聞]] " + "[" * 150
+    assert post.warnings == []

@@ -6,16 +6,23 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from archive.importer import ImportUsageError, import_paths
+from archive.pipeline import WorkersKeepDying
 from archive.writer import reclean
 
-# Exit status: 0 all imported, 2 some files failed, 1 usage error (bad arguments or paths).
+# Exit status: 0 all imported, 2 some files failed, 1 usage error (bad arguments or paths),
+# 3 the run stopped before the end (worker processes kept dying).
 EXIT_FAILED_FILES = 2
 EXIT_USAGE = 1
+EXIT_STOPPED = 3
 
 
 class SomeFilesFailed(CommandError):
     """Status 2: the run went on without them. Django prints the class name before the
     message, so the name says what happened rather than "CommandError"."""
+
+
+class ImportStopped(CommandError):
+    """Status 3: the run could not go on; its message says why."""
 
 
 class Command(BaseCommand):
@@ -72,6 +79,8 @@ class Command(BaseCommand):
                 )
             except ImportUsageError as exc:
                 raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
+            except WorkersKeepDying as exc:
+                raise ImportStopped(str(exc), returncode=EXIT_STOPPED) from exc
 
         for warning in report.warnings:
             self.stderr.write(
