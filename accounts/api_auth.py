@@ -1,6 +1,7 @@
 """Who calls the JSON API: a signed-in session (the reader's scripts, with the CSRF token)
 or a personal token (``Authorization: Bearer pz_…``, scripts; no CSRF, a token is not
-ambient). Every API view is wrapped in ``api_view``; errors are JSON."""
+ambient). Every API view is wrapped in ``api_view``, which also applies the API's rate limit
+(PIZHU_RATE_API, accounts.limits); errors are JSON."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts import limits
 from accounts.models import ApiToken
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -28,7 +30,8 @@ class _CsrfCheck(CsrfViewMiddleware):
 
 
 def api_view(methods: tuple[str, ...]):
-    """Authenticate (token or session), check the method and, for session writes, CSRF."""
+    """Check the method, authenticate (token or session), count the request against the
+    rate limit and, for session writes, check CSRF."""
 
     def decorate(view):
         @csrf_exempt  # checked below, for session auth only: a token is not ambient
@@ -39,11 +42,19 @@ def api_view(methods: tuple[str, ...]):
                 response["Allow"] = ", ".join(methods)
                 return response
             header = request.headers.get("Authorization", "")
+            token_user = None
             if header.startswith("Bearer "):
-                user = ApiToken.objects.user_for(header.removeprefix("Bearer ").strip())
-                if user is None:
+                token_user = ApiToken.objects.user_for(header.removeprefix("Bearer ").strip())
+                if token_user is not None:
+                    request.user = token_user
+            # Counted per user (session and tokens together), else per address: requests
+            # with a bad token or none count too.
+            counted = limits.count("api", limits.by_user_or_address(request))
+            if counted.refused:
+                return limits.too_many_json(counted.retry_after)
+            if header.startswith("Bearer "):
+                if token_user is None:
                     return error(401, "invalid or revoked token")
-                request.user = user
             elif not request.user.is_authenticated:
                 response = error(401, "sign in or send a token (Authorization: Bearer …)")
                 response["WWW-Authenticate"] = 'Bearer realm="pizhu"'

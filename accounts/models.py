@@ -25,6 +25,11 @@ class ApiTokenQuerySet(models.QuerySet):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user
 
+    def revoke_all(self, user) -> int:
+        """Delete every token of ``user``; how many there were."""
+        deleted, _ = self.filter(user=user).delete()
+        return deleted
+
 
 class ApiToken(models.Model):
     """A personal token for scripts (``Authorization: Bearer pz_…``). Only its SHA-256 is

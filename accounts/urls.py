@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+import config.ids  # noqa: F401  (the <id:…> converter)
 from accounts import forms, views
 
 
@@ -18,7 +19,8 @@ def _form(view, title: str, submit: str, form, **extra):
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("", views.account, name="account"),
-    path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
+    path("tokens/<id:pk>/revoke/", views.revoke_token, name="revoke_token"),
+    path("tokens/revoke-all/", views.revoke_all_tokens, name="revoke_all_tokens"),
     path(
         "login/",
         _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", forms.LoginForm, login=True),

@@ -1,4 +1,5 @@
-"""Account pages around django.contrib.auth: sign-up, the account page and API tokens."""
+"""Account pages around django.contrib.auth: sign-up, the account page and API tokens. Their
+rate limits are applied by accounts.limits.FormRateLimitMiddleware."""
 
 from __future__ import annotations
 
@@ -74,4 +75,12 @@ def revoke_token(request, pk: int):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     token.delete()
     messages.success(request, f"已撤销 Revoked: {token.name}")
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def revoke_all_tokens(request):
+    revoked = ApiToken.objects.revoke_all(request.user)
+    messages.success(request, f"已撤销全部 {revoked} 个令牌 Revoked all {revoked} tokens")
     return redirect("account")

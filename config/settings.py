@@ -1,8 +1,10 @@
 """Pizhu settings. Everything that differs between machines comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
 
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "taggit",
     "csp",
+    "axes",  # sign-in failures and lockouts (accounts.limits)
     "archive",
     "annotations",
     "accounts",
@@ -43,8 +46,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.limits.FormRateLimitMiddleware",  # after auth: token creation counts per user
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into a page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -171,6 +176,58 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "pizhu@localhost")
+
+# Brute-force protection and rate limits (accounts/limits.py; the README's Settings table).
+# django-axes locks a username at one address after repeated failed sign-ins, on our form and
+# the admin's; its records are in the database, so every server process sees them. Per
+# username *and* address: nobody can lock a person out from elsewhere, and a shared address
+# (an office, a proxy left unconfigured) does not lock everyone; guessing across usernames
+# from one address is slowed by PIZHU_RATE_SIGNIN instead.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked sign-in before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("PIZHU_LOCKOUT_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PIZHU_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a right password clears that username's failures there
+# Failures during a lock do not extend it, so the time the lockout page gives holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "accounts.limits.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.limits.client_address"  # X-Forwarded-For only behind the proxy
+AXES_DISABLE_ACCESS_LOG = True  # failures are what locks need; no log of every sign-in's address
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+# Rates: "count/period" (5/h, 30/15m, 600/m) or "off"; checked at start-up.
+PIZHU_RATE_SIGNIN = env_str("PIZHU_RATE_SIGNIN", "30/15m")  # failed sign-ins per address
+PIZHU_RATE_SIGNUP = env_str("PIZHU_RATE_SIGNUP", "5/h")  # accounts made per address
+PIZHU_RATE_RESET = env_str("PIZHU_RATE_RESET", "5/h")  # per address, per email
+PIZHU_RATE_TOKENS = env_str("PIZHU_RATE_TOKENS", "20/h")  # tokens made per user
+PIZHU_RATE_API = env_str("PIZHU_RATE_API", "600/m")  # API requests per user (else per address)
+# The rate-limit counters live in this cache: by default files in DATA_DIR, which every
+# server process on this machine shares (gunicorn's workers count together); PIZHU_CACHE_URL
+# (or REDIS_URL) = redis://host:6379/0 shares them between machines too, and counts exactly
+# under concurrency (a file's increment is a read then a write).
+_CACHE_URL = env_str("PIZHU_CACHE_URL") or env_str("REDIS_URL")
+if _CACHE_URL and not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"PIZHU_CACHE_URL must be a redis:// URL, got {_CACHE_URL!r}")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            # A Redis that hangs must not hang requests: the limiter lets them through.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if _CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            # Not the default 300: culling drops a third of the counts at random.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    )
+}
+PIZHU_LIMITS_CACHE = "default"
 
 # Annotation limits, enforced by the API with a clear error.
 PIZHU_MAX_QUOTE_CHARS = env_int("PIZHU_MAX_QUOTE_CHARS", 10000)

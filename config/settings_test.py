@@ -10,3 +10,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 SECURE_SSL_REDIRECT = False
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405 - WhiteNoise warns on every request without it
+
+# Rate limits: generous, so that tests about something else (the API's, sign-ups in browser
+# tests) are never refused; the limiter itself stays on, and the tests of the limits set
+# their own rates (accounts/tests). The counters are this process's own, whatever the
+# environment says: a test run never writes into a shared Redis unless a test asks for it.
+PIZHU_RATE_SIGNIN = PIZHU_RATE_SIGNUP = PIZHU_RATE_RESET = "100000/m"
+PIZHU_RATE_TOKENS = PIZHU_RATE_API = "100000/m"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
