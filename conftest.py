@@ -5,6 +5,23 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from hypothesis import settings
+
+# Property tests (test_properties.py). By default every run, CI's included, tries the same
+# examples (derandomize): a push is judged on what it changed, never on a rare input that
+# one run happened to draw, and a failure in CI is the same failure on a laptop.
+# HYPOTHESIS_PROFILE=thorough explores instead: fresh random examples, 20 times as many,
+# remembered in .hypothesis/ so that a failure found once is tried first next time.
+# No deadline: CI machines are shared, and a slow example is not a wrong one.
+settings.register_profile("default", derandomize=True, deadline=None)
+settings.register_profile("thorough", derandomize=False, deadline=None, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def examples(n: int) -> int:
+    """``n`` examples at the default profile's 100, scaled with the profile's count."""
+    return max(1, n * settings.default.max_examples // 100)
+
 
 CORPUS = Path(__file__).resolve().parent.parent / "shared" / "corpus"
 FIXTURE_POSTS = Path(__file__).resolve().parent / "fixtures" / "posts"

@@ -510,9 +510,14 @@ def _anchor(doc: Text, selector: Selector, edits: Edits | None) -> Anchor | None
             return Anchor(*moved, "moved")
         if fate == "deleted":
             return None
-    if body[start:end] == exact and (
-        _perfect_context(body, selector, start, end)
-        or doc.trusted(selector, start, end, exact=True) is not None
+    # A restored file may carry any position, and a slice clamps one past the text.
+    if (
+        0 <= start < end <= len(body)
+        and body[start:end] == exact
+        and (
+            _perfect_context(body, selector, start, end)
+            or doc.trusted(selector, start, end, exact=True) is not None
+        )
     ):
         return Anchor(start, end, "position")
 

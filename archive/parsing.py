@@ -61,6 +61,9 @@ _FRONT_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
 _LEADING_SPACE = re.compile(r"\s*")
 _FALLBACK_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:[ \t]+(.*?))?[ \t]*$")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What no text column can hold: control characters (NUL ends a PostgreSQL string) and lone
+# surrogates (YAML's "\ud800", an undecodable byte of a file name): none is meant text.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _TAG_SPLIT = re.compile(r"[,，、;；]")
 
 
@@ -217,6 +220,13 @@ def load_front_matter(front: str, first_line: int) -> tuple[dict, list[str]]:
         return parse_front_matter_leniently(front), [
             f"front matter is not valid YAML ({where}: {problem}); read leniently"
         ]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # An explicit tag YAML cannot build its value for (!!int 08, !!bool maybe, a bare
+        # !!float): PyYAML's constructors raise these, not a YAMLError.
+        return parse_front_matter_leniently(front), [
+            f"front matter has a tagged value YAML cannot build ({exc.__class__.__name__}: "
+            f"{str(exc)[:60]}); read leniently"
+        ]
     if data is None:
         return {}, []
     if not isinstance(data, dict):
@@ -371,12 +381,13 @@ def _first_words(raw_body: str) -> str:
 def _from_file_name(path: str) -> tuple[datetime | None, str]:
     match = _FILE_NAME.match(PurePath(path).name)
     if not match:
-        return None, PurePath(path).stem
+        return None, _UNSTORABLE.sub("", PurePath(path).stem).strip()
     year, month, day, title = match.groups()
+    title = _UNSTORABLE.sub("", title).strip()
     try:
-        return datetime(int(year), int(month), int(day), tzinfo=UTC), title.strip()
+        return datetime(int(year), int(month), int(day), tzinfo=UTC), title
     except ValueError:
-        return None, title.strip()
+        return None, title
 
 
 def _resolve_url(meta: dict, header: Header, warnings: list[str]) -> str:
@@ -394,7 +405,12 @@ def _resolve_url(meta: dict, header: Header, warnings: list[str]) -> str:
 def _is_web_url(value: str) -> bool:
     if not value or len(value) > MAX_URL_CHARS or any(c.isspace() for c in value):
         return False
-    parts = urlsplit(value)
+    if _UNSTORABLE.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[": an unclosed IPv6 address
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
@@ -404,7 +420,7 @@ def _clean_string(value, limit: int, name: str, warnings: list[str]) -> str:
     if isinstance(value, list):
         value = ", ".join(str(item) for item in value if item is not None)
     text = html.unescape(str(value))
-    text = _CONTROL_CHARS.sub(" ", text).replace("\n", " ").strip()
+    text = _UNSTORABLE.sub(" ", text).replace("\n", " ").strip()
     if len(text) > limit:
         warnings.append(f"{name} is {len(text)} characters; cut to {limit}")
         text = text[:limit]
@@ -421,7 +437,7 @@ def _string_list(value, warnings: list[str]) -> list[str]:
     for item in items:
         if item is None or isinstance(item, (dict, list)):
             continue
-        name = (html.unescape(str(item)) if listed else item).strip()
+        name = _UNSTORABLE.sub(" ", html.unescape(str(item)) if listed else item).strip()
         if len(name) > MAX_TAG_CHARS:
             warnings.append(f"tag {name[:20]!r}… is {len(name)} characters; cut to {MAX_TAG_CHARS}")
             name = name[:MAX_TAG_CHARS]
@@ -472,7 +488,10 @@ def _resolve_date(
 
 def _to_aware(value) -> datetime | None:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        try:
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+            return None
     if isinstance(value, date):
         return datetime.combine(value, time(0, 0), tzinfo=UTC)
     if isinstance(value, str) and value.strip():

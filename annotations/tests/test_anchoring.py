@@ -8,6 +8,7 @@ from annotations.anchoring import (
     CONTEXT_CHARS,
     Normalised,
     SelectionError,
+    Selector,
     anchor,
     anchor_all,
     describe,
@@ -124,6 +125,19 @@ def test_error_budget_is_zero_for_short_quotes_and_grows_with_length():
 
 
 # --- anchoring ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [("的", 0, 2), ("这是一句话", 3, 9), ("这是一句话", -3, 5)],
+)
+def test_a_position_outside_the_text_never_places_the_quote_there(text, start, end):
+    """A restored file may carry any position: slicing clamps an end past the text (and
+    counts a negative start from the end), so the quote seems to be there."""
+    selector = Selector(text[start:end], "", "", start, end)
+    result = anchor(text, selector)
+    assert result is not None and 0 <= result.start < result.end <= len(text)
+    assert text[result.start : result.end] == selector.exact
 
 
 def test_an_unchanged_text_keeps_the_position():
