@@ -8,8 +8,6 @@ whatever the method; a shared one can be read, not written (403). Writes honour
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
@@ -17,16 +15,24 @@ from django.middleware.csrf import get_token
 
 from accounts.api_auth import api_view, error
 from annotations import services
-from annotations.jsonld import CONTEXT, annotation_to_jsonld, parse
+from annotations.jsonld import CONTEXT, annotation_to_jsonld, loads, parse
 from annotations.models import Annotation, Kind, State, with_tag_names
 from annotations.values import Invalid
+from config.ids import parse_id
+
+
+class TooLarge(Exception):
+    """A request body over ``PIZHU_API_MAX_BODY_BYTES`` (413), refused unread."""
 
 
 def _body(request):
     try:
-        return json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid.one("", f"the body is not JSON: {exc}") from exc
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.PIZHU_API_MAX_BODY_BYTES:
+        raise TooLarge
+    return loads(request.body or b"null")
 
 
 def _expected_version(request, annotation: Annotation) -> int | HttpResponse | None:
@@ -63,8 +69,8 @@ def _list_filters(params, user) -> dict:
     """The list's query parameters checked, as ``AnnotationQuerySet.filtered`` takes them."""
     errors, filters = [], {}
     if post := params.get("post"):
-        if post.isdigit():
-            filters["post"] = int(post)
+        if (post_id := parse_id(post)) is not None:
+            filters["post"] = post_id
         else:
             errors.append({"field": "post", "message": "must be a post id"})
     if (kind := params.get("kind")) and kind not in Kind.values:
@@ -91,6 +97,8 @@ def annotations(request):
         filters = _list_filters(request.GET, request.user)
     except Invalid as invalid:
         return error(400, "invalid annotation", invalid.errors)
+    except TooLarge:
+        return error(413, f"the body is over {settings.PIZHU_API_MAX_BODY_BYTES} bytes")
     annotations = (
         Annotation.objects.visible_to(request.user).for_api().filtered(**filters).in_reading_order()
     )
@@ -137,6 +145,8 @@ def annotation(request, pk: int):
         services.update(annotation, changes, expected_version=expected, host=request.get_host())
     except Invalid as invalid:
         return error(400, "invalid annotation", invalid.errors)
+    except TooLarge:
+        return error(413, f"the body is over {settings.PIZHU_API_MAX_BODY_BYTES} bytes")
     except services.Conflict:
         return error(412, "the annotation changed since you loaded it; reload and retry")
     return _one(request, annotation)

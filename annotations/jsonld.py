@@ -11,6 +11,7 @@ sharing) ride in a ``pizhu`` object, which JSON-LD processors ignore.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 
@@ -25,8 +26,17 @@ MOTIVATIONS = {
     Kind.NOTE: "commenting",
     Kind.TRANSLATION: "commenting",
 }
-# BCP 47, loosely: a language, then subtags of letters and digits (zh-Hant, en-GB, yue-HK).
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+# Bounds on a request's shape, checked before any per-item work: nothing a client sends can
+# make parsing cost more than the sizes below allow (a JSON annotation nests 4 levels deep).
+MAX_DEPTH = 12
+MAX_SELECTORS = 10
+# A position past any real text: posts are capped in bytes at import, far below this.
+MAX_POSITION = 10**9
+# NUL ends a string in PostgreSQL; a lone surrogate cannot be written as UTF-8 at all.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# BCP 47, loosely: a language, then subtags of letters and digits (zh-Hant, en-GB, yue-HK),
+# 35 characters at most (RFC 5646's advice, and Annotation.language's length).
+_LANGUAGE = re.compile(r"(?=.{2,35}\Z)[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*\Z")
 
 
 def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
@@ -97,6 +107,56 @@ class _Parsed:
         self.errors.append({"field": name, "message": message})
 
 
+def loads(raw: bytes | str):
+    """A JSON document from a request or a file; ``Invalid`` when it is not JSON or nests
+    deeper than any annotation document does."""
+    try:
+        data = json.loads(raw)
+    except RecursionError as exc:
+        raise Invalid.one("", f"the JSON nests more than {MAX_DEPTH} levels deep") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid.one("", f"the body is not JSON: {exc}") from exc
+    return data
+
+
+def _check_shape(data, *, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse what no annotation holds, before anything reads it: nesting deeper than
+    ``max_depth``, and strings no database can store (NUL, lone surrogates), by field."""
+    pending = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            if depth == max_depth:
+                raise Invalid.one(_path_to(data, value), f"nests more than {max_depth} levels")
+            for key, item in value.items():
+                if _UNSTORABLE.search(key):
+                    raise Invalid.one(_path_to(data, value), _UNSTORABLE_MESSAGE)
+                pending.append((item, depth + 1))
+        elif isinstance(value, list):
+            if depth == max_depth:
+                raise Invalid.one(_path_to(data, value), f"nests more than {max_depth} levels")
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and _UNSTORABLE.search(value):
+            raise Invalid.one(_path_to(data, value), _UNSTORABLE_MESSAGE)
+
+
+_UNSTORABLE_MESSAGE = "holds a NUL or an unpaired surrogate character"
+
+
+def _path_to(data, wanted) -> str:
+    """Where ``wanted`` (that very object) sits in ``data``: body.0.value. Only called to
+    name the field of an error, so the walk above builds no paths."""
+    pending = [(data, "")]
+    while pending:
+        value, where = pending.pop()
+        if value is wanted:
+            return where
+        if isinstance(value, dict | list):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            pending += [(item, f"{where}.{key}" if where else str(key)) for key, item in items]
+    return ""
+
+
 def parse(data, *, partial: bool) -> Changes:
     """Validate an incoming W3C annotation; raise ``Invalid`` naming every bad field.
     ``partial`` (PATCH): absent keys stay as they are.
@@ -106,6 +166,7 @@ def parse(data, *, partial: bool) -> Changes:
     parsed = _Parsed()
     if not isinstance(data, dict):
         raise Invalid.one("", "expected a JSON object")
+    _check_shape(data)
     extra = data.get("pizhu", {})
     if not isinstance(extra, dict):
         parsed.error("pizhu", "must be an object")
@@ -113,7 +174,7 @@ def parse(data, *, partial: bool) -> Changes:
     _parse_target(data, extra, parsed, partial=partial)
     _parse_kind(data, extra, parsed, partial=partial)
     if "colour" in extra:
-        if extra["colour"] in Colour.values:
+        if isinstance(extra["colour"], str) and extra["colour"] in Colour.values:
             parsed.fields["colour"] = extra["colour"]
         else:
             parsed.error("pizhu.colour", f"must be one of {', '.join(Colour.values)}")
@@ -155,7 +216,10 @@ def _parse_target(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) ->
     if not isinstance(selectors, list):
         parsed.error("target.selector", "must list a TextQuoteSelector and a TextPositionSelector")
         return
-    by_type = {s.get("type"): s for s in selectors if isinstance(s, dict)}
+    if len(selectors) > MAX_SELECTORS:
+        parsed.error("target.selector", f"at most {MAX_SELECTORS} selectors")
+        return
+    by_type = {s["type"]: s for s in selectors if isinstance(s, dict) and _named(s)}
     quote, position = by_type.get("TextQuoteSelector"), by_type.get("TextPositionSelector")
     if quote is None or position is None:
         parsed.error("target.selector", "needs both a TextQuoteSelector and a TextPositionSelector")
@@ -170,20 +234,34 @@ def _parse_target(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) ->
             f"quotes are limited to {settings.PIZHU_MAX_QUOTE_CHARS} characters",
         )
         return
+    start, end = _position(position, "start", parsed), _position(position, "end", parsed)
+    if start is not None and end is not None and end <= start:
+        parsed.error("target.selector.end", "must be a whole number greater than start")
     parsed.fields["target"] = Target(
         source=source if isinstance(source, str) else "",
         post_id=post,
         exact=exact,
-        start=_whole(position.get("start")),
-        end=_whole(position.get("end")),
+        start=start,
+        end=end,
         prefix=_text(quote.get("prefix")),
         suffix=_text(quote.get("suffix")),
     )
 
 
-def _whole(value) -> int | None:
-    """A JSON whole number, else None (the services say what a position must be)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _named(selector: dict) -> bool:
+    return isinstance(selector.get("type"), str)
+
+
+def _position(selector: dict, name: str, parsed: _Parsed) -> int | None:
+    """A position as a whole number, None when absent (a restored annotation is found by
+    its quote); anything else is an error."""
+    value = selector.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_POSITION:
+        parsed.error(f"target.selector.{name}", "must be a whole number ≥ 0")
+        return None
+    return value
 
 
 def _text(value) -> str:
@@ -193,7 +271,10 @@ def _text(value) -> str:
 def _parse_kind(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) -> None:
     kind = extra.get("kind")
     if kind is None and "motivation" in data:
-        kind = {"highlighting": Kind.HIGHLIGHT, "commenting": Kind.NOTE}.get(data["motivation"])
+        motivation = data["motivation"]
+        kind = {"highlighting": Kind.HIGHLIGHT, "commenting": Kind.NOTE}.get(
+            motivation if isinstance(motivation, str) else None
+        )
         if kind is None:
             parsed.error("motivation", "must be highlighting or commenting")
             return
@@ -201,7 +282,7 @@ def _parse_kind(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) -> N
         if not partial:
             parsed.fields["kind"] = Kind.HIGHLIGHT
         return
-    if kind not in Kind.values:
+    if not isinstance(kind, str) or kind not in Kind.values:
         parsed.error("pizhu.kind", f"must be one of {', '.join(Kind.values)}")
         return
     parsed.fields["kind"] = kind
@@ -212,6 +293,10 @@ def _parse_body(bodies, parsed: _Parsed) -> None:
         bodies = [bodies]
     if not isinstance(bodies, list) or not all(isinstance(b, dict) for b in bodies):
         parsed.error("body", "must be a list of TextualBody objects")
+        return
+    # Counted before any tag is looked at: one note and the tags allowed, duplicates aside.
+    if len(bodies) > 1 + settings.PIZHU_MAX_TAGS:
+        parsed.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
         return
     text, language, tags = "", "", []
     for body in bodies:
@@ -233,7 +318,7 @@ def _parse_body(bodies, parsed: _Parsed) -> None:
     if not isinstance(language, str) or (language and not _LANGUAGE.match(language)):
         parsed.error("body.language", "must be a BCP 47 language tag such as en or zh-Hant")
         language = ""
-    cleaned_tags = []
+    cleaned_tags, seen = [], set()
     for tag in tags:
         tag = " ".join(tag.split())
         if not tag:
@@ -242,7 +327,8 @@ def _parse_body(bodies, parsed: _Parsed) -> None:
             parsed.error(
                 "body.tagging", f"tags are limited to {settings.PIZHU_MAX_TAG_CHARS} characters"
             )
-        elif tag.casefold() not in {t.casefold() for t in cleaned_tags}:
+        elif tag.casefold() not in seen:
+            seen.add(tag.casefold())
             cleaned_tags.append(tag)
     if len(cleaned_tags) > settings.PIZHU_MAX_TAGS:
         parsed.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
@@ -255,32 +341,43 @@ def _datetime(value) -> datetime | None:
         return None
     try:
         stamp = datetime.fromisoformat(value)
-    except ValueError:
+        stamp = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01 east of UTC
         return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return stamp
 
 
-def items_of(data) -> list:
+def items_of(data, *, limit: int) -> list:
     """The annotations of a JSON-LD document: a collection (pages linked by ``first`` and
-    ``next`` when embedded), a page, a list, or one annotation."""
+    ``next`` when embedded), a page, a list, or one annotation. ValueError when it is none
+    of these, or holds more than ``limit`` items."""
     if isinstance(data, list):
-        return data
-    if not isinstance(data, dict):
+        items = data
+    elif not isinstance(data, dict):
         raise ValueError("expected a JSON object or list")
-    kind = data.get("type")
-    if kind == "AnnotationCollection":
+    elif (kind := data.get("type")) == "AnnotationCollection":
         items, page = [], data.get("first")
-        while isinstance(page, dict):
-            items += page.get("items", [])
+        while isinstance(page, dict) and len(items) <= limit:
+            items += _page_items(page)
             page = page.get("next")
-        return items
-    if kind == "AnnotationPage":
-        return data.get("items", [])
-    if kind == "Annotation":
-        return [data]
-    raise ValueError(
-        f"expected an AnnotationCollection, AnnotationPage or Annotation, not {kind!r}"
-    )
+    elif kind == "AnnotationPage":
+        items = _page_items(data)
+    elif kind == "Annotation":
+        items = [data]
+    else:
+        raise ValueError(
+            f"expected an AnnotationCollection, AnnotationPage or Annotation, not {kind!r}"
+        )
+    if len(items) > limit:
+        raise ValueError(f"holds more than {limit} annotations: split it into smaller files")
+    return items
+
+
+def _page_items(page: dict) -> list:
+    items = page.get("items", [])
+    if not isinstance(items, list):
+        raise ValueError("an AnnotationPage's items must be a list")
+    return items
 
 
 def collection(annotations, *, base_url: str, label: str = "Pizhu notes") -> dict:

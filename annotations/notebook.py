@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from accounts.forms import BilingualForm
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.models import Post, Source
+from config.ids import MAX_ID
+
+# Days a filter can name: an archive's dates fall well inside, and every day in it converts
+# to and from UTC (0001-01-01 in Shanghai would be in year 0).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def _within_range(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            "要在 1900 到 2199 年之间。Must be between 1900 and 2199.", code="day_range"
+        )
 
 
 def _day(label: str) -> forms.DateField:
     return forms.DateField(
-        required=False, label=label, widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[_within_range],
     )
 
 
@@ -38,7 +54,9 @@ class NotebookFilters(BilingualForm, forms.Form):
     until = _day("到 to")
     published_since = _day("文章日期从 Published from")
     published_until = _day("到 to")
-    post = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    post = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
     def __init__(self, data, *, user):
         super().__init__(data)

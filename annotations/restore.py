@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from annotations import jsonld, services
 from annotations.values import Invalid
 
@@ -43,9 +45,10 @@ class RestoreReport:
 
 def restore_jsonld(user, data) -> RestoreReport:
     """Restore the annotations of a JSON-LD document for ``user``. Raises ValueError when
-    ``data`` holds no annotations at all (not a collection, page, list or annotation)."""
+    ``data`` holds no annotations at all (not a collection, page, list or annotation), or
+    more than ``PIZHU_MAX_RESTORE_ITEMS``."""
     report = RestoreReport()
-    for index, item in enumerate(jsonld.items_of(data)):
+    for index, item in enumerate(jsonld.items_of(data, limit=settings.PIZHU_MAX_RESTORE_ITEMS)):
         where = {"item": index, "id": item.get("id") if isinstance(item, dict) else None}
         try:
             changes = jsonld.parse(item, partial=False)

@@ -1,11 +1,12 @@
 from django.urls import path
 
+import config.ids  # noqa: F401  (the <id:…> converter)
 from annotations import api, views
 
 api_urls = [
     path("annotations/", api.annotations, name="api_annotations"),
-    path("annotations/<int:pk>", api.annotation, name="api_annotation"),
-    path("annotations/<int:pk>/restore", api.restore, name="api_annotation_restore"),
+    path("annotations/<id:pk>", api.annotation, name="api_annotation"),
+    path("annotations/<id:pk>/restore", api.restore, name="api_annotation_restore"),
 ]
 
 notebook_urls = [

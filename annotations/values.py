@@ -48,9 +48,11 @@ class Target:
 
     @property
     def selector(self) -> Selector:
-        """The selectors as sent (a position it did not give counts as 0: the quote and its
-        context still find the passage)."""
-        start, end = self.start or 0, self.end or 0
+        """The selectors as sent. Without a whole range the quote is taken to start the text
+        (its quote and context still find the passage; an orphan keeps a valid range)."""
+        start, end = self.start, self.end
+        if start is None or end is None or end <= start:
+            start, end = 0, len(self.exact)
         return Selector(self.exact, self.prefix, self.suffix, start, end)
 
 

@@ -9,8 +9,8 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from taggit.models import Tag
 
+from archive.lru import LRU
 from archive.models import Post, Source, TaggedPost
-from archive.pagecache import LRU
 
 TOP_TAGS = 40
 
@@ -88,7 +88,7 @@ class Facets:
     by_month: bool
 
 
-_archive_facets = LRU(200)
+_archive_facets = LRU(200, weigh=lambda key, found: 1)  # a few counts each
 
 
 def archive_facets(filters: Filters, stamp: str) -> Facets:

@@ -6,54 +6,28 @@ indexed lookup) plus everything else that shapes it: the path and query, the rea
 script choice, the image setting and the user. A stale page is therefore never served,
 except after a post is deleted in the admin, until the next change.
 
-The cache lives in each server process (a bounded LRU of bytes): a hit costs a dict lookup,
-not a round trip or an unpickling, which is what lets a cached page come close to the
-framework's own ceiling (bench/reader_bench.py).
+The cache lives in each server process (an LRU bounded in bytes, PIZHU_PAGE_CACHE_BYTES):
+a hit costs a dict lookup, not a round trip or an unpickling, which is what lets a cached
+page come close to the framework's own ceiling (bench/reader_bench.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
+from archive.lru import LRU
 from archive.models import Post
 
-MAX_PAGES = 500  # about 10 MB of pages per process
+
+def _page_bytes(key: tuple, content: bytes) -> int:
+    return len(content) + len(key[0]) + len(key[1])  # the page, its path and its query
 
 
-class LRU:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.pages: OrderedDict[tuple, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple):
-        with self.lock:
-            content = self.pages.get(key)
-            if content is not None:
-                self.pages.move_to_end(key)
-            return content
-
-    def put(self, key: tuple, content) -> None:
-        with self.lock:
-            self.pages[key] = content
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.pages.clear()
-
-
-pages = LRU(MAX_PAGES)
+pages = LRU(settings.PIZHU_PAGE_CACHE_BYTES, weigh=_page_bytes)
 
 
 # Plain SQL: on a cached page these lookups are all the work there is, and building them
@@ -81,12 +55,25 @@ def post_stamp(pk: int) -> str | None:
 
 
 def cached_page(
-    request: HttpRequest, stamp: str, render: Callable[[], HttpResponse], *extra: str
+    request: HttpRequest,
+    stamp: str,
+    render: Callable[[], HttpResponse],
+    *extra: str,
+    params: Iterable[str],
 ) -> HttpResponse:
+    """The page ``render`` makes, from the cache when it holds it. The page is keyed on the
+    query ``params`` it reads, and ``render`` sees only those: ``?cb=1``, ``?cb=2``... are one
+    page, not one each."""
+    used = QueryDict(mutable=True)
+    for name in params:
+        if (value := request.GET.get(name)) is not None:
+            used[name] = value
+    request.GET = used
+    request.META["QUERY_STRING"] = query = used.urlencode()
     # Without a session cookie the visitor is anonymous: no need to load a session to know.
     signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated
     user = request.user.pk if signed_in else None
-    key = (request.get_full_path(), stamp, settings.PIZHU_REMOTE_IMAGES, user, *extra)
+    key = (request.path, query, stamp, settings.PIZHU_REMOTE_IMAGES, user, *extra)
     content = pages.get(key)
     if content is None:
         response = render()

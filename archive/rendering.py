@@ -9,13 +9,13 @@ offsets therefore hold in every view of a post.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from html import escape, unescape
 from urllib.parse import urlsplit
 
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.chinese import convert_html
+from archive.lru import LRU
 
 SCRIPTS = ("orig", "hans", "hant")
 
@@ -27,9 +27,9 @@ _ALT = re.compile(r'\balt="([^"]*)"')
 def _placeholder(match: re.Match, clickable: bool) -> str:
     src = match.group(1)
     alt_match = _ALT.search(match.group(2))
-    alt = alt_match.group(1) if alt_match else ""
+    alt = alt_match.group(1) if alt_match else ""  # as nh3 wrote it: escaped already
     host = urlsplit(unescape(src)).hostname or ""
-    label = escape(f"{alt} ({host})" if alt else host, quote=True)
+    label = escape(f"{unescape(alt)} ({host})" if alt else host, quote=True)
     if clickable:
         return (
             f'<button type="button" class="image-placeholder" data-load-image="{src}" '
@@ -38,13 +38,23 @@ def _placeholder(match: re.Match, clickable: bool) -> str:
     return f'<span class="image-placeholder off" role="img" aria-label="{label}"></span>'
 
 
-@lru_cache(maxsize=256)
+# Converted bodies, bounded in bytes (the key holds the body too): posts can be 600 KB.
+_rendered = LRU(16_000_000, weigh=lambda key, html: len(key[0]) + len(html))
+
+
 def _render(body_html: str, script: str, images: str) -> str:
+    if script not in ("hans", "hant") and images == "load":
+        return body_html  # shown as stored: nothing to do, nothing to keep
+    key = (body_html, script, images)
+    if (found := _rendered.get(key)) is not None:
+        return found
+    html = body_html
     if script in ("hans", "hant"):
-        body_html = convert_html(body_html, script)
+        html = convert_html(html, script)
     if images != "load":
-        body_html = _IMG.sub(lambda m: _placeholder(m, images == "click"), body_html)
-    return body_html
+        html = _IMG.sub(lambda m: _placeholder(m, images == "click"), html)
+    _rendered.put(key, html)
+    return html
 
 
 def render_body(body_html: str, *, script: str = "orig", images: str = "load") -> SafeString:

@@ -22,9 +22,17 @@ def _script(request) -> str:
     return script if script in SCRIPTS else "orig"
 
 
+# The query parameters each page reads: its cache key, and all its templates see.
+LIST_PARAMS = ("source", "tag", "year", "month", "page", "script")
+SEARCH_PARAMS = ("q", *LIST_PARAMS)
+READER_PARAMS = ("script",)
+
+
 def post_list(request):
     script = _script(request)
-    return cached_page(request, archive_stamp(), lambda: _post_list(request, script), script)
+    return cached_page(
+        request, archive_stamp(), lambda: _post_list(request, script), script, params=LIST_PARAMS
+    )
 
 
 def _post_list(request, script):
@@ -46,7 +54,9 @@ def _post_list(request, script):
 
 def search_view(request):
     stamp, script = archive_stamp(), _script(request)
-    return cached_page(request, stamp, lambda: _search(request, stamp, script), script)
+    return cached_page(
+        request, stamp, lambda: _search(request, stamp, script), script, params=SEARCH_PARAMS
+    )
 
 
 def _search(request, stamp, script):
@@ -105,9 +115,18 @@ def post_detail(request, pk):
     stamp = post_stamp(pk)
     if stamp is None:
         raise Http404("No such post")
-    response = cached_page(request, stamp, lambda: _post_detail(request, pk, script), script)
+    response = cached_page(
+        request, stamp, lambda: _post_detail(request, pk, script), script, params=READER_PARAMS
+    )
     if request.GET.get("script") == script:  # a choice made on the page sticks
-        response.set_cookie(SCRIPT_COOKIE, script, max_age=365 * 86400, samesite="Lax")
+        response.set_cookie(
+            SCRIPT_COOKIE,
+            script,
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,  # HTTPS only, as the session cookie
+            httponly=True,  # read by the server only
+        )
     return response
 
 

@@ -42,7 +42,10 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/pizhu_load"
 
 def environment(database_url: str, data_dir: Path) -> dict:
     return production_environment(
-        data_dir, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database_url
+        data_dir,
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url,
+        PIZHU_RATE_API="off",  # clients flat out (--think-ms 0) measure writes, not the limit
     )
 
 

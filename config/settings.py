@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.middleware.refuse_nul_in_query",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -235,6 +236,11 @@ PIZHU_MAX_NOTE_CHARS = env_int("PIZHU_MAX_NOTE_CHARS", 20000)
 PIZHU_MAX_TAGS = env_int("PIZHU_MAX_TAGS", 20)
 PIZHU_MAX_TAG_CHARS = env_int("PIZHU_MAX_TAG_CHARS", 50)
 PIZHU_API_PAGE_SIZE = 200
+# A request to the API is read only up to this size (a note and a quote at their limits fit
+# well inside); larger is a 413 before any parsing.
+PIZHU_API_MAX_BODY_BYTES = env_int("PIZHU_API_MAX_BODY_BYTES", 1_000_000)
+# Annotations in one JSON-LD file for import_notes (a bigger file is split by its owner).
+PIZHU_MAX_RESTORE_ITEMS = env_int("PIZHU_MAX_RESTORE_ITEMS", 100_000)
 # Where exports made from the command line link back to (pages use the request's host).
 PIZHU_BASE_URL = env_str("PIZHU_BASE_URL", "http://127.0.0.1:8000")
 # Remote images in articles: "load" (default; never with a referrer), "click" (a placeholder

@@ -326,3 +326,117 @@ def test_a_note_is_rendered_sanitized(owner_client, post):
     html = send(owner_client, "post", LIST, data).json()["pizhu"]["bodyHtml"]
     assert 'href="javascript' not in html and "<img" not in html
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">ok</a>' in html
+
+
+# --- hostile input: bounded work, a 400 (never a 500) ---------------------------------------
+
+
+def test_thousands_of_tags_are_refused_by_count_before_any_tag_is_read(owner_client, post):
+    data = payload(post, "增长放缓")
+    # One bad tag among too many: the count alone answers, no tag is looked at.
+    data["body"] = [{"purpose": "tagging", "value": f"t{i}"} for i in range(5000)]
+    data["body"][0]["value"] = " "
+    response = send(owner_client, "post", LIST, data)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "field": "body.tagging",
+            "message": "at most 20 tags",
+            "detail": "标签最多 20 个。The tags are limited to 20.",
+        }
+    ]
+
+
+def test_a_patch_with_thousands_of_tags_is_refused_too(owner_client, owner, make_annotation):
+    annotation = make_annotation(owner)
+    tags = [{"purpose": "tagging", "value": "same"} for _ in range(3000)]
+    response = send(owner_client, "patch", url(annotation), {"body": tags})
+    assert response.status_code == 400
+    assert annotation.tags.count() == 0
+
+
+def test_many_selectors_are_refused_by_count(owner_client, post):
+    data = payload(post, "增长放缓")
+    data["target"]["selector"] += [{"type": "CssSelector", "value": "p"}] * 1000
+    response = send(owner_client, "post", LIST, data)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "target.selector"
+
+
+def test_a_body_over_the_size_limit_is_413_unread(owner_client, post, settings):
+    settings.PIZHU_API_MAX_BODY_BYTES = 2000
+    data = payload(post, "增长放缓", body="长" * 1000)
+    response = send(owner_client, "post", LIST, data)
+    assert response.status_code == 413
+    assert Annotation.objects.count() == 0
+
+
+def test_100k_nested_lists_are_400(owner_client):
+    body = "[" * 100_000 + "]" * 100_000
+    response = owner_client.post(LIST, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nests more than" in response.json()["errors"][0]["message"]
+
+
+def test_deep_nesting_anywhere_in_an_annotation_is_400(owner_client, post):
+    data = payload(post, "增长放缓")
+    data["pizhu"]["extra"] = json.loads('{"a":' * 50 + "1" + "}" * 50)
+    response = send(owner_client, "post", LIST, data)
+    assert response.status_code == 400
+    assert Annotation.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["escaped", "raw bytes"])
+def test_a_lone_surrogate_in_a_note_is_400(owner_client, post, raw):
+    body = json.dumps(payload(post, "增长放缓", body="半个\ud800字"), ensure_ascii=not raw)
+    response = owner_client.post(
+        LIST, body.encode("utf-8", "surrogatepass"), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert Annotation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d.update(motivation=["commenting"]) or d["pizhu"].pop("kind"), "motivation"),
+        (lambda d: d["pizhu"].update(kind=["note"]), "pizhu.kind"),
+        (lambda d: d["pizhu"].update(colour={"c": 1}), "pizhu.colour"),
+        (lambda d: d["target"]["selector"][0].update(type=["TextQuote"]), "target.selector"),
+        (lambda d: d.update(body=[{"value": "a\x00b"}]), "body.0.value"),
+        (lambda d: d.update(body=[{"purpose": "tagging", "value": "t\x00"}]), "body.0.value"),
+        (lambda d: d["target"]["selector"][1].update(start=2**70), "target.selector.start"),
+        (lambda d: d["target"]["selector"][1].update(start=-3), "target.selector.start"),
+        (lambda d: d.update(body=[{"value": "x", "language": "zh-Hant" + "-abcd" * 6}]),
+         "body.language"),
+        (lambda d: d.update(body=[{"value": "x", "language": "en\n"}]), "body.language"),
+    ],
+    ids=["motivation list", "kind list", "colour object", "selector type list", "NUL in note",
+         "NUL in tag", "2^70 position", "negative position", "language over 35", "language\\n"],
+)  # fmt: skip
+def test_wrong_types_nul_and_huge_numbers_are_400_naming_the_field(
+    owner_client, post, change, field
+):
+    data = payload(post, "增长放缓")
+    change(data)
+    response = send(owner_client, "post", LIST, data)
+    assert response.status_code == 400
+    assert field in [error["field"] for error in response.json()["errors"]], response.json()
+    assert Annotation.objects.count() == 0
+
+
+@pytest.mark.parametrize("post_param", ["99999999999999999999", "9223372036854775808", "²", "-1"])
+def test_a_post_filter_that_names_no_row_is_400(owner_client, post_param):
+    response = owner_client.get(LIST, {"post": post_param})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "post"
+
+
+def test_an_id_past_64_bits_in_the_path_is_404(owner_client):
+    assert owner_client.get("/api/annotations/9223372036854775808").status_code == 404
+    assert owner_client.get("/api/annotations/99999999999999999999").status_code == 404
+
+
+def test_a_nul_in_the_text_filter_is_400(owner_client, owner, make_annotation):
+    make_annotation(owner)
+    assert owner_client.get(LIST, {"text": "增长\x00"}).status_code == 400

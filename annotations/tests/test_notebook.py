@@ -58,7 +58,7 @@ def test_each_entry_links_to_its_exact_passage(owner_client, notes):
         ("q=增长 放缓", ["highlight"]),  # every word
         ("source=示例日报", ["translation", "highlight", "note"]),
         ("since=2000-01-01&until=2999-01-01", ["translation", "highlight", "note"]),
-        ("since=2999-01-01", []),
+        ("since=2199-12-31", []),
         ("state=orphaned", []),
         ("state=anchored", ["translation", "highlight", "note"]),
         ('q="structural growth"', []),  # a phrase as written
@@ -79,6 +79,19 @@ def test_a_bad_filter_is_named_and_ignored(owner_client, notes):
     content = response.content.decode()
     assert "类型 Kind: " in content and "批注日期从 Annotated from: " in content
     assert len(entry_ids(response)) == 3
+
+
+@pytest.mark.parametrize("path", ["/notes/", "/notes/export.md", "/notes/export.jsonld"])
+@pytest.mark.parametrize(
+    "query",
+    ["since=0001-01-01", "until=9999-12-31", "published_since=0001-01-01",
+     "post=99999999999999999999", "post=²"],
+)  # fmt: skip
+def test_dates_and_ids_out_of_range_are_named_and_ignored_not_500(owner_client, notes, path, query):
+    response = owner_client.get(f"{path}?{query}")
+    assert response.status_code == 200
+    if path == "/notes/" and "post" not in query:
+        assert "要在 1900 到 2199 年之间。Must be between 1900 and 2199." in response.text
 
 
 def test_posts_are_newest_first(owner, owner_client, notes, archive_dir):

@@ -43,7 +43,10 @@ def test_dangerous_markup_is_removed(payload):
     ],
 )
 def test_script_urls_are_removed_in_every_disguise(href):
-    html = sanitize(f'<a href="{href}">link</a><img src="{href}">')
+    html = sanitize(
+        f'<a href="{href}">link</a><img src="{href}"><blockquote cite="{href}">q</blockquote>'
+        f'<q cite="{href}">q</q>'
+    )
     for node in LexborHTMLParser(html).body.traverse():
         for value in (node.attributes or {}).values():
             assert "script" not in (value or "").lower() and "data:" not in (value or "")

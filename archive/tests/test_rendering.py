@@ -1,5 +1,8 @@
 """archive.rendering: the script and image views of a body, and search highlights."""
 
+from selectolax.lexbor import LexborHTMLParser
+
+from archive.cleaning import sanitize
 from archive.rendering import excerpt, highlight, render_body
 from archive.search_text import Query
 
@@ -40,3 +43,14 @@ def test_latin_words_are_marked_only_where_they_stand_whole():
     assert str(highlight("iYouPort or Part art 中国AI改变", pattern)) == (
         "iYouPort <mark>or</mark> Part <mark>art</mark> 中国<mark>AI</mark>改变"
     )
+
+
+def test_a_placeholder_labels_the_image_with_its_alt_escaped_once():
+    html = sanitize(
+        '<img src="https://img.example/a.jpg?x=1&amp;y=2" alt="Tom &amp; &quot;Jerry&quot;">'
+    )
+    for mode in ("off", "click"):
+        label = LexborHTMLParser(str(render_body(html, images=mode))).css_first(
+            ".image-placeholder"
+        )
+        assert label.attrs["aria-label"] == 'Tom & "Jerry" (img.example)'

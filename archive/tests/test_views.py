@@ -7,6 +7,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from archive.importer import import_paths
 from archive.models import Post
+from archive.pagecache import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +154,15 @@ def test_reader_converts_script_on_request_and_remembers_it(client, posts):
     assert "和台灣" in tree.css_first("[data-post-body]").text()
 
 
+@pytest.mark.parametrize("secure", [True, False])
+def test_the_script_cookie_is_as_secure_as_the_session_cookie(client, posts, settings, secure):
+    settings.SESSION_COOKIE_SECURE = secure
+    post = Post.objects.get(title="第4篇")
+    cookie = client.get(post.get_absolute_url(), {"script": "hant"}).cookies["pizhu_script"]
+    assert bool(cookie["secure"]) is secure
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
 @pytest.mark.parametrize("mode", ["load", "click", "off"])
 def test_remote_images_follow_the_setting_and_never_add_text(client, archive_dir, settings, mode):
     settings.PIZHU_REMOTE_IMAGES = mode
@@ -172,6 +182,17 @@ def test_remote_images_follow_the_setting_and_never_add_text(client, archive_dir
 
 def test_reader_of_a_missing_post_is_404(client, db):
     assert client.get(reverse("archive:post_detail", args=[999])).status_code == 404
+
+
+@pytest.mark.parametrize("pk", ["9223372036854775808", "99999999999999999999", "0"])
+def test_reader_of_an_id_no_row_can_have_is_404(client, db, pk):
+    assert client.get(f"/posts/{pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/search/", "/posts/1/"])
+def test_a_nul_in_any_query_parameter_is_400(client, posts, path):
+    assert client.get(path, {"q": "经济\x00", "tag": "a"}).status_code == 400
+    assert client.get(path, {"x\x00": "1"}).status_code == 400
 
 
 def test_reader_query_count_is_constant(client, posts, django_assert_max_num_queries):
@@ -200,6 +221,27 @@ def test_pages_are_cached_until_a_post_changes(
     import_paths([archive_dir])
     assert "改过的正文" in client.get(post.get_absolute_url()).content.decode()
     assert "第5篇（修订）" in client.get(reverse("archive:post_list")).content.decode()
+
+
+def test_parameters_a_page_does_not_read_make_no_new_cache_entries(client, posts):
+    post = Post.objects.get(title="第5篇")
+    visits = [(post.get_absolute_url(), {}), ("/", {"tag": "经济"}), ("/search/", {"q": "第"})]
+    for path, params in visits:
+        client.get(path, params)
+    before = len(pages.entries)
+    for n in range(50):
+        for path, params in visits:
+            page_html = client.get(path, {**params, "cb": n, "utm_source": "x" * 500}).text
+            assert "cb=" not in page_html and "utm_source" not in page_html
+    assert len(pages.entries) == before == 3
+
+
+def test_the_page_cache_keeps_to_its_byte_budget(client, posts, archive_dir, settings):
+    settings.PIZHU_POSTS_PER_PAGE = 1
+    for n in range(1, 7):
+        client.get(reverse("archive:post_list"), {"page": n})
+    assert 0 < pages.weight <= pages.capacity
+    assert pages.weight == sum(weight for _, weight in pages.entries.values())
 
 
 def test_pages_send_a_strict_content_security_policy(client, posts):

@@ -41,6 +41,13 @@ def test_refuses_to_serve_with_the_development_key_when_debug_is_off(tmp_path):
     assert "SECRET_KEY is the development key" in result.stderr
 
 
+@pytest.mark.parametrize("key", ["short-key-of-40-characters-0123456789abc", "ab" * 40])
+def test_refuses_to_serve_with_a_weak_key_when_debug_is_off(tmp_path, key):
+    result = run({"SECRET_KEY": key, "PIZHU_DATA_DIR": str(tmp_path)}, *SERVE)
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
 def test_serves_in_debug_without_a_key(tmp_path):
     assert run({"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}, *SERVE).returncode == 0
 

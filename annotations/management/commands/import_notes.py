@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from annotations.jsonld import loads
 from annotations.restore import restore_jsonld
+from annotations.values import Invalid
 
 
 class Command(BaseCommand):
@@ -24,10 +26,12 @@ class Command(BaseCommand):
             raise CommandError(f"--user: no user named {options['user']!r}")
         path = Path(options["file"])
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = loads(path.read_bytes())
             with transaction.atomic():
                 report = restore_jsonld(user, data)
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except Invalid as invalid:
+            raise CommandError(f"{path}: {invalid}") from invalid
+        except (OSError, ValueError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
         self.stdout.write(report.summary())
         for missing in report.missing_posts:
