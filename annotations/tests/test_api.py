@@ -88,6 +88,20 @@ def test_a_translation_keeps_its_language_and_tags(owner_client, post):
             "body.tagging",
         ),
         (lambda d: d.update(body=[{"value": "one"}, {"value": "two"}]), "body"),
+        # Wrong types, NUL and numbers no column holds: a 400, never a 500.
+        (lambda d: d.update(motivation=["commenting"]) or d["pizhu"].pop("kind"), "motivation"),
+        (lambda d: d["pizhu"].update(kind=["note"]), "pizhu.kind"),
+        (lambda d: d["pizhu"].update(colour={"c": 1}), "pizhu.colour"),
+        (lambda d: d["target"]["selector"][0].update(type=["TextQuote"]), "target.selector"),
+        (lambda d: d.update(body=[{"value": "a\x00b"}]), "body.0.value"),
+        (lambda d: d.update(body=[{"purpose": "tagging", "value": "t\x00"}]), "body.0.value"),
+        (lambda d: d["target"]["selector"][1].update(start=2**70), "target.selector.start"),
+        (lambda d: d["target"]["selector"][1].update(start=-3), "target.selector.start"),
+        (
+            lambda d: d.update(body=[{"value": "x", "language": "zh-Hant" + "-abcd" * 6}]),
+            "body.language",
+        ),
+        (lambda d: d.update(body=[{"value": "x", "language": "en\n"}]), "body.language"),
     ],
 )
 def test_invalid_input_is_a_400_naming_the_field(owner_client, post, change, field):
@@ -393,35 +407,6 @@ def test_a_lone_surrogate_in_a_note_is_400(owner_client, post, raw):
         LIST, body.encode("utf-8", "surrogatepass"), content_type="application/json"
     )
     assert response.status_code == 400
-    assert Annotation.objects.count() == 0
-
-
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        (lambda d: d.update(motivation=["commenting"]) or d["pizhu"].pop("kind"), "motivation"),
-        (lambda d: d["pizhu"].update(kind=["note"]), "pizhu.kind"),
-        (lambda d: d["pizhu"].update(colour={"c": 1}), "pizhu.colour"),
-        (lambda d: d["target"]["selector"][0].update(type=["TextQuote"]), "target.selector"),
-        (lambda d: d.update(body=[{"value": "a\x00b"}]), "body.0.value"),
-        (lambda d: d.update(body=[{"purpose": "tagging", "value": "t\x00"}]), "body.0.value"),
-        (lambda d: d["target"]["selector"][1].update(start=2**70), "target.selector.start"),
-        (lambda d: d["target"]["selector"][1].update(start=-3), "target.selector.start"),
-        (lambda d: d.update(body=[{"value": "x", "language": "zh-Hant" + "-abcd" * 6}]),
-         "body.language"),
-        (lambda d: d.update(body=[{"value": "x", "language": "en\n"}]), "body.language"),
-    ],
-    ids=["motivation list", "kind list", "colour object", "selector type list", "NUL in note",
-         "NUL in tag", "2^70 position", "negative position", "language over 35", "language\\n"],
-)  # fmt: skip
-def test_wrong_types_nul_and_huge_numbers_are_400_naming_the_field(
-    owner_client, post, change, field
-):
-    data = payload(post, "增长放缓")
-    change(data)
-    response = send(owner_client, "post", LIST, data)
-    assert response.status_code == 400
-    assert field in [error["field"] for error in response.json()["errors"]], response.json()
     assert Annotation.objects.count() == 0
 
 
