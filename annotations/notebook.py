@@ -17,6 +17,7 @@ from config.ids import MAX_ID
 # Days a filter can name: an archive's dates fall well inside, and every day in it converts
 # to and from UTC (0001-01-01 in Shanghai would be in year 0).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+NO_POST = 0  # ids start at 1
 
 
 def _within_range(day: date) -> None:
@@ -86,8 +87,12 @@ class NotebookFilters(BilingualForm, forms.Form):
 
     def filters(self) -> dict:
         """The valid filters, as ``AnnotationQuerySet.filtered`` takes them: every field by
-        its name, but the search box, which is its ``text``."""
+        its name, but the search box, which is its ``text``. A ``post`` that can name no
+        post (a link, not a field anyone types in) matches nothing rather than everything:
+        an export of one post must never hold them all."""
         filters = {name: self.value(name) for name in self.fields if name != "q"}
+        if self.data.get("post") and filters["post"] is None:
+            filters["post"] = NO_POST
         return {**filters, "text": self.value("q")}
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseBadRequest
+from django.http import JsonResponse
+from django.shortcuts import render
 
 
 def refuse_nul_in_query(get_response):
@@ -14,10 +15,10 @@ def refuse_nul_in_query(get_response):
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest(
-                "查询里有空字符（NUL）。The query holds a NUL character.",
-                content_type="text/plain; charset=utf-8",
-            )
+            message = "查询里有空字符（NUL），无法读取。The query holds a NUL character."
+            if request.path.startswith("/api/"):  # the API answers in JSON, errors too
+                return JsonResponse({"error": message}, status=400)
+            return render(request, "400.html", {"message": message}, status=400)
         return get_response(request)
 
     return middleware

@@ -43,9 +43,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.middleware.refuse_nul_in_query",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.refuse_nul_in_query",  # after auth: its page shows who is signed in
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.limits.FormRateLimitMiddleware",  # after auth: token creation counts per user
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -62,3 +62,13 @@ def test_revoking_a_token_asks_first(account_page, owner):
     revoke.click()
     expect(page.get_by_role("status")).to_contain_text("已撤销 Revoked: nightly backup")
     assert ApiToken.objects.count() == 0
+
+
+def test_a_new_token_wraps_on_a_phone_instead_of_widening_the_page(account_page):
+    page = account_page  # 360 px wide
+    page.get_by_label("名称 Name").fill("phone")
+    page.get_by_role("button", name="新建令牌 New token").click()
+    expect(page.locator("[data-new-token]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.locator("[data-new-token]").bounding_box()
+    assert box["x"] + box["width"] <= 360

@@ -550,3 +550,15 @@ def test_a_refused_change_is_explained_in_a_sentence_not_a_field_path(signed_in,
         "zh-Hant."
     )
     assert not Annotation.objects.exists()
+
+
+def test_on_a_phone_a_filter_in_error_keeps_the_filters_open(signed_in, post, reader):
+    services.create(reader, changes(post, "增长放缓"))
+    page = signed_in
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/notes/")
+    expect(page.locator(".notebook-filters-box")).not_to_have_attribute("open", "")
+    page.goto("/notes/?since=0001-01-01")
+    error = page.get_by_role("alert")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("Must be between 1900 and 2199.")

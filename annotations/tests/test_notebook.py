@@ -94,6 +94,13 @@ def test_dates_and_ids_out_of_range_are_named_and_ignored_not_500(owner_client, 
         assert "要在 1900 到 2199 年之间。Must be between 1900 and 2199." in response.text
 
 
+@pytest.mark.parametrize("post_id", ["99999999999999999999", "-1", "abc", "²"])
+def test_a_post_that_no_id_can_name_matches_no_notes_not_all(owner_client, notes, post_id):
+    assert entry_ids(owner_client.get("/notes/", {"post": post_id})) == []
+    export = owner_client.get("/notes/export.md", {"post": post_id}).content.decode()
+    assert "增长放缓" not in export and "专家说" not in export
+
+
 def test_posts_are_newest_first(owner, owner_client, notes, archive_dir):
     from archive.importer import import_paths
     from archive.models import Post

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from selectolax.lexbor import LexborHTMLParser
 
@@ -191,8 +192,34 @@ def test_reader_of_an_id_no_row_can_have_is_404(client, db, pk):
 
 @pytest.mark.parametrize("path", ["/", "/search/", "/posts/1/"])
 def test_a_nul_in_any_query_parameter_is_400(client, posts, path):
-    assert client.get(path, {"q": "经济\x00", "tag": "a"}).status_code == 400
+    response = client.get(path, {"q": "经济\x00", "tag": "a"})
+    assert response.status_code == 400
+    assert "The query holds a NUL character." in response.text
+    assert 'class="site-search"' in response.text  # the site's page, with its search box
     assert client.get(path, {"x\x00": "1"}).status_code == 400
+
+
+def test_a_nul_in_an_api_query_is_a_json_400(client, posts):
+    response = client.get("/api/annotations/", {"text": "a\x00"})
+    assert response.status_code == 400
+    assert "NUL" in response.json()["error"]
+
+
+def test_a_server_error_is_a_bilingual_page(db, monkeypatch):
+    def broken(request, script):
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr("archive.views._post_list", broken)
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500
+    assert "出错了 Server error" in response.text and "broken" not in response.text
+
+
+def test_a_missing_page_is_the_sites_bilingual_404(client, db):
+    response = client.get("/posts/424242/")
+    assert response.status_code == 404
+    assert "找不到这一页 Page not found" in response.text
+    assert 'href="/"' in response.text
 
 
 def test_reader_query_count_is_constant(client, posts, django_assert_max_num_queries):

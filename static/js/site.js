@@ -78,6 +78,9 @@ document.addEventListener("submit", (event) => {
 });
 
 // On a narrow screen the list's filters sit above the list, folded: a 筛选 Filters button.
+// Not when a filter is in error: its message must be seen.
 if (matchMedia("(max-width: 63.99rem)").matches) {
-  for (const facets of document.querySelectorAll("[data-facets]")) facets.open = false;
+  for (const facets of document.querySelectorAll("[data-facets]")) {
+    if (!facets.querySelector(".field-error")) facets.open = false;
+  }
 }
