@@ -121,7 +121,22 @@ class LoginForm(BilingualForm, auth_forms.AuthenticationForm):
     LABELS = {"username": "用户名 Username", "password": "密码 Password"}
 
 
-class PasswordChangeForm(BilingualForm, auth_forms.PasswordChangeForm):
+# Said where a new password is chosen: Django's own rules come in one language.
+NEW_PASSWORD_HELP = (
+    f"{SAY_THE_RULES} 新密码会撤销你所有的 API 令牌。A new password revokes all your API tokens."
+)
+
+
+class _NewPasswordHelp:
+    """The rules (and what a new password does to tokens) in both languages."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = NEW_PASSWORD_HELP
+        self.fields["new_password2"].help_text = ""
+
+
+class PasswordChangeForm(_NewPasswordHelp, BilingualForm, auth_forms.PasswordChangeForm):
     LABELS = {
         "old_password": "旧密码 Old password",
         "new_password1": "新密码 New password",
@@ -133,7 +148,7 @@ class PasswordResetForm(BilingualForm, auth_forms.PasswordResetForm):
     LABELS = {"email": "电子邮件 Email"}
 
 
-class SetPasswordForm(BilingualForm, auth_forms.SetPasswordForm):
+class SetPasswordForm(_NewPasswordHelp, BilingualForm, auth_forms.SetPasswordForm):
     LABELS = {
         "new_password1": "新密码 New password",
         "new_password2": "再输一次 New password again",

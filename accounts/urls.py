@@ -8,7 +8,8 @@ from accounts import forms, views
 def _form(view, title: str, submit: str, form, **extra):
     """One of django.contrib.auth's form views on the site's one form template, with its
     bilingual form (accounts.forms)."""
-    context = {"title": title, "submit": submit, **extra}
+    # "heading", not "title": some of these views set their own one-language title.
+    context = {"heading": title, "submit": submit, **extra}
     form_option = "authentication_form" if view is auth_views.LoginView else "form_class"
     return view.as_view(
         template_name="registration/form.html", extra_context=context, **{form_option: form}

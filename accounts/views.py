@@ -44,7 +44,7 @@ def signup(request):
         "registration/form.html",
         {
             "form": form,
-            "title": "注册 Sign up",
+            "heading": "注册 Sign up",
             "submit": "注册 Sign up",
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },

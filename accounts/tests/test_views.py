@@ -66,6 +66,15 @@ def test_password_change(owner_client, owner):
     assert owner.check_password("brand-new-pass-2")
 
 
+def test_the_new_password_field_says_the_rules_and_the_tokens_fate_in_both_languages(
+    owner_client,
+):
+    page = owner_client.get("/accounts/password_change/").content.decode()
+    assert "At least 8 characters, not a common password, not only digits." in page
+    assert "新密码会撤销你所有的 API 令牌。A new password revokes all your API tokens." in page
+    assert "你的密码必须包含" not in page  # Django's Chinese-only list is not shown
+
+
 def test_password_reset_mails_a_link_that_works(anonymous_client, owner):
     anonymous_client.post("/accounts/password_reset/", {"email": "owner@example.org"})
     assert len(mail.outbox) == 1
@@ -78,6 +87,11 @@ def test_password_reset_mails_a_link_that_works(anonymous_client, owner):
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("reset-pass-phrase-3")
+    form_text = form_page.content.decode()
+    assert "<h1>设置新密码 New password</h1>" in form_text and "revokes all your API" in form_text
+    used_again = anonymous_client.get(link, follow=True).content.decode()
+    assert "<h1>链接已失效 Link no longer valid</h1>" in used_again
+    assert "重新申请 ask for a new one" in used_again
 
 
 def test_a_token_is_shown_once_and_stored_only_as_a_digest(owner_client, owner):
