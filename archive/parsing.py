@@ -112,12 +112,21 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     warnings = []
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 says so in its first bytes
+        try:
+            return data.decode("utf-16").replace("\x00", ""), ["UTF-16: decoded as such"]
+        except UnicodeDecodeError:
+            pass  # two bytes that happened to look like a BOM: go on as for any file
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", errors="replace")
         bad = text.count("\ufffd")
-        if bad <= max(16, len(text) // 1000):
+        # Characters beyond ASCII that did decode: in a UTF-8 file they outnumber its stray
+        # bytes; in a short GB18030 or Big5 post almost none of its bytes pair up as UTF-8.
+        # One or two stray bytes are replaced whatever else: too little to guess from.
+        decoded = sum(1 for char in text if char > "\x7f") - bad
+        if bad <= 2 or (bad <= max(16, len(text) // 1000) and decoded >= bad):
             # A few stray bytes in a UTF-8 file: guessing another encoding would garble it all.
             warnings.append(f"{bad} invalid UTF-8 sequences (first at byte {exc.start}) replaced")
         else:

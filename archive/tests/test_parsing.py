@@ -239,6 +239,30 @@ def test_other_encodings_are_detected_with_a_warning(encoding, title, paragraph)
     assert any("not UTF-8" in w for w in post.warnings)
 
 
+@pytest.mark.parametrize(("encoding", "title", "body"), [
+    ("gb18030", "短文", "<p>台风来了。</p>"), ("big5", "短文", "<p>颱風來了。</p>"),
+])  # fmt: skip
+def test_a_short_post_in_another_encoding_is_detected_not_read_as_broken_utf8(
+    encoding, title, body
+):
+    fields = {"author": "編者", "tags": "[ 新聞 ]", "categories": "[ 新聞 ]"}
+    text = render_post(title=title, body=body, **fields)
+    post = parse(text.encode(encoding))
+    assert post.title == title and body in post.raw_body
+
+
+def test_a_utf16_file_with_its_byte_order_mark_is_read():
+    post = parse(render_post(title="双字节").encode("utf-16"))
+    assert post.title == "双字节"
+    assert "UTF-16: decoded as such" in post.warnings
+
+
+def test_one_stray_byte_in_an_ascii_post_is_replaced_not_guessed_from():
+    text, warnings = decode(b"---\ntitle: Plain\n---\n<p>It\x92s here</p>")
+    assert text.endswith("<p>It\ufffds here</p>")
+    assert "1 invalid UTF-8 sequences" in warnings[0]
+
+
 def test_a_few_invalid_bytes_in_utf8_are_replaced_not_guessed_away():
     text, warnings = decode(render_post().encode() + b"\xff\xfe")
     assert "测试文章" in text
