@@ -175,6 +175,13 @@ def _cache():
     return caches[settings.PIZHU_LIMITS_CACHE]
 
 
+def _key(action: str, rate: Rate, who: str, now: float) -> tuple[str, int]:
+    """The cache key of ``who``'s count for ``action`` in the window ``now`` falls in."""
+    window = int(now // rate.seconds)
+    digest = hashlib.sha256(who.encode()).hexdigest()[:32]  # emails stay out of the cache
+    return f"pizhu-limit:{action}:{rate.count}/{rate.seconds}:{digest}:{window}", window
+
+
 def count(action: str, who: str | None) -> Count:
     """Count one request of ``who`` against ``action``'s limit (a fixed window: the count
     starts again every period)."""
@@ -182,9 +189,7 @@ def count(action: str, who: str | None) -> Count:
     if rate is None or who is None:
         return Count(None)
     now = time.time()
-    window = int(now // rate.seconds)
-    digest = hashlib.sha256(who.encode()).hexdigest()[:32]  # emails stay out of the cache
-    key = f"pizhu-limit:{action}:{rate.count}/{rate.seconds}:{digest}:{window}"
+    key, window = _key(action, rate, who, now)
     cache = _cache()
     try:
         cache.add(key, 0, timeout=rate.seconds + 5)
@@ -199,6 +204,21 @@ def count(action: str, who: str | None) -> Count:
     if used <= rate.count:
         return Count(key)
     return Count(key, retry_after=max(1, math.ceil((window + 1) * rate.seconds - now)))
+
+
+def used_up(action: str, who: str | None) -> int:
+    """Seconds until ``who`` may again, when it has used all of ``action``'s allowance in
+    this window, else 0. Looks only: counts nothing."""
+    rate = rate_for(action)
+    if rate is None or who is None:
+        return 0
+    now = time.time()
+    key, window = _key(action, rate, who, now)
+    try:
+        used = _cache().get(key, 0)
+    except Exception:  # the cache is down: count() lets the request through too
+        return 0
+    return max(1, math.ceil((window + 1) * rate.seconds - now)) if used >= rate.count else 0
 
 
 def count_all(action: str, request: HttpRequest, keys: tuple[Callable, ...]) -> list[Count]:
@@ -313,6 +333,10 @@ class FormRateLimitMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         rule = FORM_LIMITS.get(request.resolver_match.view_name)
+        # Sign-ups used up: say so before someone fills in a form that would be refused.
+        signing_up = rule is not None and rule[0] == "signup" and request.method == "GET"
+        if signing_up and (wait := used_up("signup", by_address(request))):
+            return too_many_page(request, wait, TOO_MANY["signup"])
         if request.method != "POST" or rule is None:
             return None
         action, keys, counted = rule

@@ -53,6 +53,16 @@ def test_the_sign_up_limit_page_is_bilingual_and_says_when(settings):
     assert f"约 {-(-wait // 60)} 分钟" in page and f"in about {-(-wait // 60)} minutes" in page
 
 
+def test_once_the_sign_ups_are_used_up_the_form_says_so_before_it_is_filled_in(settings):
+    settings.PIZHU_RATE_SIGNUP = "2/h"
+    assert Client().get("/accounts/signup/").status_code == 200
+    for n in range(2):
+        assert sign_up(Client(), f"reader{n}").status_code == 302
+    response = Client().get("/accounts/signup/")
+    assert response.status_code == 429 and "Too many sign-ups" in response.content.decode()
+    assert Client(REMOTE_ADDR="198.51.100.7").get("/accounts/signup/").status_code == 200
+
+
 def test_a_sign_up_the_form_refused_does_not_count(settings):
     settings.PIZHU_RATE_SIGNUP = "1/h"
     client = Client()
