@@ -1,6 +1,8 @@
 """Fixtures shared by every app's tests: personas, archives of posts, a real browser."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,24 @@ def examples(n: int) -> int:
     return max(1, n * settings.default.max_examples // 100)
 
 
-CORPUS = Path(__file__).resolve().parent.parent / "shared" / "corpus"
-FIXTURE_POSTS = Path(__file__).resolve().parent / "fixtures" / "posts"
+ROOT = Path(__file__).resolve().parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+FIXTURE_POSTS = ROOT / "fixtures" / "posts"
+
+
+def run_python(*args: str, env: dict, timeout: int = 60, **options) -> subprocess.CompletedProcess:
+    """``python *args`` in the project's folder, as a user's shell would run it: a bare
+    environment (only PATH) plus ``env``; output captured as text; ``options`` go to
+    subprocess.run (check=True, preexec_fn...)."""
+    return subprocess.run(  # noqa: S603 - the tests' own commands
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **{"check": False, **options},
+    )
 
 
 def render_post(

@@ -3,10 +3,7 @@ a bilingual page for a person and JSON for a script; the limits are settings, th
 in Django's cache (Redis when PIZHU_CACHE_URL says so)."""
 
 import json
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,10 +13,10 @@ from django.test import Client, RequestFactory
 
 from accounts import limits
 from accounts.models import ApiToken
+from conftest import run_python
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 API = "/api/annotations/"
 
 
@@ -235,16 +232,8 @@ def test_a_malformed_rate_is_refused_naming_its_variable(text, settings):
 
 
 def test_a_malformed_rate_stops_the_server_from_starting(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", "import config.wsgi"],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)}
-        | {"PIZHU_RATE_API": "lots"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = {"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path), "PIZHU_RATE_API": "lots"}
+    result = run_python("-c", "import config.wsgi", env=env)
     assert result.returncode != 0
     assert "PIZHU_RATE_API" in result.stderr
 
@@ -257,15 +246,7 @@ def production_settings(tmp_path, **env) -> dict:
         "'failures': s.AXES_FAILURE_LIMIT, 'cool_off': s.AXES_COOLOFF_TIME.total_seconds(),"
         "'parameters': s.AXES_LOCKOUT_PARAMETERS, 'cache': s.CACHES['default']}))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "PIZHU_DATA_DIR": str(tmp_path)} | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python("-c", code, env={"PIZHU_DATA_DIR": str(tmp_path), **env}, check=True)
     return json.loads(result.stdout)
 
 
@@ -291,15 +272,9 @@ def test_by_default_the_server_processes_of_one_machine_count_together(tmp_path)
         "import django; django.setup(); from accounts import limits;"
         "print(' '.join(str(limits.count('signup', 'address-1').refused) for _ in range(3)))"
     )
-    env = {"PATH": "/usr/bin:/bin", "PIZHU_DATA_DIR": str(tmp_path), "PIZHU_RATE_SIGNUP": "5/h",
+    env = {"PIZHU_DATA_DIR": str(tmp_path), "PIZHU_RATE_SIGNUP": "5/h",
            "DJANGO_SETTINGS_MODULE": "config.settings"}  # fmt: skip
-    seen = [
-        subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=60, check=True,
-        ).stdout.split()
-        for _ in range(2)
-    ]  # fmt: skip
+    seen = [run_python("-c", code, env=env, check=True).stdout.split() for _ in range(2)]
     assert seen == [["False", "False", "False"], ["False", "False", "True"]]
 
 

@@ -4,7 +4,6 @@ import json
 import os
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,25 +13,15 @@ from django.core.management.base import CommandError
 from archive.cleaning import CLEANER_VERSION
 from archive.models import Post
 from archive.tests.test_pipeline import process_files_dying_always, within
-from conftest import render_post
+from conftest import render_post, run_python
 
 pytestmark = pytest.mark.django_db
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run manage.py as a user would, in DEBUG, on an SQLite file in data_dir."""
-    env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "PIZHU_DATA_DIR": str(data_dir), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        preexec_fn=_at_most_4_gb,
-    )
+    env = {"DEBUG": "1", "PIZHU_DATA_DIR": str(data_dir), **(env or {})}
+    return run_python("manage.py", *args, env=env, timeout=120, preexec_fn=_at_most_4_gb)
 
 
 def _at_most_4_gb():

@@ -10,7 +10,6 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -19,8 +18,8 @@ import pytest
 from django.conf import settings
 
 from config import backup
+from conftest import FIXTURE_POSTS, run_python
 
-ROOT = Path(__file__).resolve().parents[2]
 ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 POPULATE = """
@@ -135,15 +134,7 @@ class Site:
         env = {"PATH": path, "DEBUG": "1", "PIZHU_DATA_DIR": str(self.data_dir)}
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        return run_python("manage.py", *args, env=env, timeout=300)
 
     def manage(self, *args: str) -> str:
         result = self.run(*args)
@@ -205,7 +196,7 @@ def _drop_database(name: str) -> None:
 
 def _populate(site: Site) -> dict:
     site.manage("migrate", "--verbosity", "0")
-    imported = site.run("import_posts", str(ROOT / "fixtures" / "posts"), "--jobs", "1")
+    imported = site.run("import_posts", str(FIXTURE_POSTS), "--jobs", "1")
     assert imported.returncode in (0, 2), imported.stderr  # 2: the demo's two broken files
     return site.python(POPULATE)
 

@@ -1,28 +1,16 @@
 """Settings come from the environment and refuse insecure production defaults."""
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list
-
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import run_python
 
 
 def run(env: dict, *args: str) -> subprocess.CompletedProcess:
-    """Run python in the project on a bare environment plus ``env``."""
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python(*args, env=env)
 
 
 SERVE = ("-c", "import config.wsgi, config.asgi")
