@@ -23,7 +23,9 @@ NO_POST = 0  # ids start at 1
 def _within_range(day: date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValidationError(
-            "要在 1900 到 2199 年之间。Must be between 1900 and 2199.", code="day_range"
+            f"要在 {FIRST_DAY.year} 到 {LAST_DAY.year} 年之间。"
+            f"Must be between {FIRST_DAY.year} and {LAST_DAY.year}.",
+            code="day_range",
         )
 
 
