@@ -25,7 +25,9 @@ class TooLarge(Exception):
     """A request body over ``PIZHU_API_MAX_BODY_BYTES`` (413), refused unread."""
 
 
-def _body(request):
+def json_body(request):
+    """The request's JSON (``jsonld.loads``); ``TooLarge`` when it declares more bytes than
+    PIZHU_API_MAX_BODY_BYTES, before any is read."""
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:
@@ -89,7 +91,7 @@ def _list_filters(params, user) -> dict:
 def annotations(request):
     try:
         if request.method == "POST":
-            changes = parse(_body(request), partial=False)
+            changes = parse(json_body(request), partial=False)
             annotation = services.create(request.user, changes, host=request.get_host())
             response = _one(request, annotation, status=201)
             response["Location"] = f"/api/annotations/{annotation.pk}"
@@ -141,7 +143,7 @@ def annotation(request, pk: int):
             response = HttpResponse(status=204)
             response["ETag"] = annotation.etag
             return response
-        changes = parse(_body(request), partial=request.method == "PATCH")
+        changes = parse(json_body(request), partial=request.method == "PATCH")
         services.update(annotation, changes, expected_version=expected, host=request.get_host())
     except Invalid as invalid:
         return error(400, "invalid annotation", invalid.errors)

@@ -33,7 +33,7 @@ MAX_SELECTORS = 10
 # A position past any real text: posts are capped in bytes at import, far below this.
 MAX_POSITION = 10**9
 # NUL ends a string in PostgreSQL; a lone surrogate cannot be written as UTF-8 at all.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # BCP 47, loosely: a language, then subtags of letters and digits (zh-Hant, en-GB, yue-HK),
 # 35 characters at most (RFC 5646's advice, and Annotation.language's length).
 _LANGUAGE = re.compile(r"(?=.{2,35}\Z)[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*\Z")
@@ -67,18 +67,7 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
         "created": annotation.created_at.isoformat(),
         "modified": annotation.modified_at.isoformat(),
         "creator": {"type": "Person", "nickname": annotation.user.get_username()},
-        "target": {
-            "source": annotation.post.url,
-            "selector": [
-                {
-                    "type": "TextQuoteSelector",
-                    "exact": annotation.exact,
-                    "prefix": annotation.prefix,
-                    "suffix": annotation.suffix,
-                },
-                {"type": "TextPositionSelector", "start": annotation.start, "end": annotation.end},
-            ],
-        },
+        "target": {"source": annotation.post.url},
         "pizhu": {
             "post": annotation.post_id,
             "reader": f"{base_url}{annotation.get_absolute_url()}",
@@ -88,9 +77,21 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
             "bodyHtml": annotation.body_html,
             "state": annotation.state,
             "shared": annotation.shared,
+            "pageNote": annotation.is_page_note,
             "version": annotation.version,
         },
     }
+    # A page note targets the whole article, like Hypothesis' page notes: no selector.
+    if not annotation.is_page_note:
+        data["target"]["selector"] = [
+            {
+                "type": "TextQuoteSelector",
+                "exact": annotation.exact,
+                "prefix": annotation.prefix,
+                "suffix": annotation.suffix,
+            },
+            {"type": "TextPositionSelector", "start": annotation.start, "end": annotation.end},
+        ]
     if bodies:
         data["body"] = bodies
     return data
@@ -129,14 +130,14 @@ def _check_shape(data, *, max_depth: int = MAX_DEPTH) -> None:
             if depth == max_depth:
                 raise Invalid.one(_path_to(data, value), f"nests more than {max_depth} levels")
             for key, item in value.items():
-                if _UNSTORABLE.search(key):
+                if UNSTORABLE.search(key):
                     raise Invalid.one(_path_to(data, value), _UNSTORABLE_MESSAGE)
                 pending.append((item, depth + 1))
         elif isinstance(value, list):
             if depth == max_depth:
                 raise Invalid.one(_path_to(data, value), f"nests more than {max_depth} levels")
             pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and _UNSTORABLE.search(value):
+        elif isinstance(value, str) and UNSTORABLE.search(value):
             raise Invalid.one(_path_to(data, value), _UNSTORABLE_MESSAGE)
 
 
@@ -211,6 +212,15 @@ def _parse_target(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) ->
         parsed.error("target.source", "must be the article's URL")
         return
     selectors = target.get("selector")
+    if selectors is None:  # the whole article: a page note
+        parsed.fields["target"] = Target(
+            source=source if isinstance(source, str) else "",
+            post_id=post,
+            exact="",
+            start=None,
+            end=None,
+        )
+        return
     if isinstance(selectors, dict):
         selectors = [selectors]
     if not isinstance(selectors, list):

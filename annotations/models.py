@@ -74,6 +74,10 @@ class AnnotationQuerySet(models.QuerySet):
         Tags come from ``with_tag_names`` (taggit's prefetch builds a query per object)."""
         return self.select_related("user", "post").only(*_API_FIELDS, "user__username", "post__url")
 
+    def passages(self):
+        """Annotations of a passage: not page notes (which have no range to re-anchor)."""
+        return self.exclude(start=0, end=0, exact="")
+
     def in_reading_order(self):
         return self.order_by("post_id", "start", "end", "id")
 
@@ -200,7 +204,11 @@ class Annotation(models.Model):
             models.Index(fields=["user", "-modified_at"], name="annotation_user_modified"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="annotation_range")
+            # A passage, or the whole page (a page note: no quote, no range).
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")) | Q(start=0, end=0, exact=""),
+                name="annotation_range_or_page",
+            )
         ]
 
     def __str__(self):
@@ -208,6 +216,11 @@ class Annotation(models.Model):
 
     def get_absolute_url(self):
         return f"{_reader_url(self.post_id)}#annotation-{self.pk}"
+
+    @property
+    def is_page_note(self) -> bool:
+        """A note on the whole article, like Hypothesis' page notes: no passage."""
+        return self.exact == "" and self.start == self.end == 0
 
     @property
     def selector(self) -> Selector:

@@ -45,8 +45,13 @@ def create(user, changes: Changes, *, host: str = "") -> Annotation:
         raise Invalid.one("target", "is required")
     post = find_post(changes.target.post, host=host)
     annotation = Annotation(user=user, post=post, state=State.ANCHORED, anchored_by="selection")
-    annotation.set_selector(_selection(post, changes.target))
+    if changes.target.is_page:
+        annotation.anchored_by = PAGE
+        annotation.set_selector(changes.target.selector)  # no quote, no range
+    else:
+        annotation.set_selector(_selection(post, changes.target))
     _apply(annotation, changes)
+    _check_page_note(annotation)
     _insert(annotation, changes.tags or ())
     return annotation
 
@@ -61,9 +66,11 @@ def update(
         post = find_post(target.post, host=host)
         if post.pk != annotation.post_id:
             raise Invalid.one("target.source", "an annotation cannot move to another post")
+        if target.is_page != annotation.is_page_note:
+            raise Invalid.one("target", "cannot turn a page note into a passage note")
         # A PUT repeats the target even when it did not change (an orphan's old quote is
         # no longer in the text): only a new selection is checked and re-attaches.
-        if (target.exact, target.start, target.end) != (
+        if not target.is_page and (target.exact, target.start, target.end) != (
             annotation.exact,
             annotation.start,
             annotation.end,
@@ -71,6 +78,7 @@ def update(
             annotation.set_selector(_selection(post, target))
             annotation.state, annotation.anchored_by = State.ANCHORED, "selection"
     _apply(annotation, changes)
+    _check_page_note(annotation)
     if changes.tags is not None:
         annotation.tag_names = list(changes.tags)
     _refresh_search_text(annotation)
@@ -91,6 +99,20 @@ def delete(annotation: Annotation, *, expected_version: int | None = None) -> No
 def undelete(annotation: Annotation) -> None:
     annotation.deleted_at = None
     _save_if_version(annotation, None)
+
+
+# How a page note is "anchored": to the whole article, never re-anchored or orphaned.
+PAGE = "page"
+
+
+def _check_page_note(annotation: Annotation) -> None:
+    """A page note is a note with something in it: a highlight of nothing shows nothing."""
+    if not annotation.is_page_note:
+        return
+    if annotation.kind != Kind.NOTE:
+        raise Invalid.one("pizhu.kind", "a page note is a note")
+    if not annotation.body.strip():
+        raise Invalid.one("body.value", "a page note needs a note")
 
 
 # The outcomes of ``restore``, as its report counts them.
@@ -118,9 +140,14 @@ def restore(user, changes: Changes) -> tuple[str, Annotation | None]:
     annotation = Annotation(user=user, post=post, state="")  # "": not placed yet
     annotation.set_selector(selector)
     annotation.tag_names = list(changes.tags or ())
-    found = anchoring.anchor(post.text, selector)
-    place(annotation, post.text, found)
+    if target.is_page:  # nothing to find: it is about the whole article
+        annotation.state, annotation.anchored_by = State.ANCHORED, PAGE
+        found = anchoring.Anchor(0, 0, PAGE)
+    else:
+        found = anchoring.anchor(post.text, selector)
+        place(annotation, post.text, found)
     _apply(annotation, changes)
+    _check_page_note(annotation)
     annotation.created_at = changes.created or annotation.created_at
     annotation.modified_at = changes.modified or annotation.modified_at
     _insert(annotation, changes.tags or ())
@@ -146,7 +173,7 @@ def reanchor_posts(post_ids, *, previous: dict[int, str] | None = None) -> dict[
     )
     for post in Post.objects.filter(pk__in=post_ids).only("id", "text"):
         with transaction.atomic():
-            annotations = list(Annotation.objects.select_for_update().filter(post=post))
+            annotations = list(Annotation.objects.select_for_update().passages().filter(post=post))
             # Orphans were made on an older text than ``previous``: their selectors alone.
             live = [a for a in annotations if a.state == State.ANCHORED]
             orphans = [a for a in annotations if a.state != State.ANCHORED]

@@ -47,9 +47,16 @@ class Target:
         return self.post_id if self.post_id is not None else self.source
 
     @property
+    def is_page(self) -> bool:
+        """The whole article (a page note): a target without selectors."""
+        return self.exact == ""
+
+    @property
     def selector(self) -> Selector:
         """The selectors as sent. Without a whole range the quote is taken to start the text
         (its quote and context still find the passage; an orphan keeps a valid range)."""
+        if self.is_page:
+            return Selector("", "", "", 0, 0)
         start, end = self.start, self.end
         if start is None or end is None or end <= start:
             start, end = 0, len(self.exact)
@@ -107,6 +114,11 @@ _MESSAGES = [
     (r"an annotation cannot move to another post", "不能换成另一篇", "cannot change"),
     (r"holds more than one note.*", "只能有一条", "can only be one"),
     (r"is required", "不能没有", "is required"),
+    (r"a page note needs a note", "是对整篇文章的笔记，不能是空的", "is a note on the whole "
+     "article: write something"),
+    (r"a page note is a note", "只能是笔记", "can only be a note"),
+    (r"cannot turn a page note into a passage.*", "不能在页面笔记和段落批注之间转换",
+     "cannot turn a page note into a note on a passage, or the reverse"),
 ]  # fmt: skip
 
 

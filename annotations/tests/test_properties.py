@@ -400,7 +400,11 @@ def _check_parse(data, partial: bool) -> None:
     if changes.target is not None:
         target = changes.target
         strings += [target.source, target.exact, target.prefix, target.suffix]
-        assert 0 < len(target.exact) <= django_settings.PIZHU_MAX_QUOTE_CHARS
+        # No selector at all is a page note (the whole article): no quote, no range.
+        if target.is_page:
+            assert (target.exact, target.start, target.end) == ("", None, None)
+        else:
+            assert 0 < len(target.exact) <= django_settings.PIZHU_MAX_QUOTE_CHARS
         for position in (target.start, target.end):  # PositiveIntegerField on PostgreSQL
             assert position is None or 0 <= position < 2**31, position
     assert all(_storable(value) for value in strings), strings
