@@ -152,7 +152,11 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["source", "-published_at"], name="post_source_date")]
+        indexes = [
+            models.Index(fields=["source", "-published_at"], name="post_source_date"),
+            # What arrived in a source since a reader's last visit (library.shelves).
+            models.Index(fields=["source", "created_at"], name="post_source_arrived"),
+        ]
 
     def __str__(self):
         return self.title

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",  # sign-in failures and lockouts (accounts.limits)
     "archive",
     "annotations",
+    "library",
     "accounts",
 ]
 

@@ -4,6 +4,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 
 from annotations.urls import api_urls, notebook_urls
+from library.urls import api_urls as library_api_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("accounts/", include("accounts.urls")),
     path("api/", include(api_urls)),
+    path("api/", include(library_api_urls)),
     path("notes/", include(notebook_urls)),
     path("", include("archive.urls")),
 ]
