@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: personas, archives of posts, a real browser."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -205,7 +206,26 @@ def page(browser, live_server):
 
     tab.on("dialog", on_dialog)
     yield tab
+    # Leaving a reader page saves the reading position (a keepalive fetch, or sendBeacon,
+    # which Playwright cannot intercept): closing the tab would send it to a server whose
+    # test database is being torn down.
+    context.route("**/*", lambda route: route.abort())
+    for open_tab in context.pages:
+        with contextlib.suppress(Exception):  # a tab that is closed or mid-navigation
+            open_tab.evaluate("navigator.sendBeacon = () => true")
     context.close()
+
+
+def sign_in(tab, live_server, user) -> None:
+    """Give the browser tab ``user``'s session, as if they had signed in."""
+    from django.conf import settings as django_settings
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    tab.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+    )
 
 
 def save_screenshot(tab, name: str) -> Path:

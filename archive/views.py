@@ -6,12 +6,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from archive import search
-from archive.browse import Filters, archive_facets, facets
+from archive.browse import Filters, archive_facets
 from archive.chinese import convert
 from archive.models import Post
 from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
 from archive.search_text import Query, fold
+from library import shelves
 
 SCRIPT_COOKIE = "pizhu_script"
 
@@ -23,22 +24,39 @@ def _script(request) -> str:
 
 
 # The query parameters each page reads: its cache key, and all its templates see.
-LIST_PARAMS = ("source", "tag", "year", "month", "page", "script")
+LIST_PARAMS = ("source", "tag", "year", "month", "state", "page", "script")
 SEARCH_PARAMS = ("q", *LIST_PARAMS)
 READER_PARAMS = ("script",)
 
 
 def post_list(request):
-    script = _script(request)
+    script, user = _script(request), request.user
+    # Before the stamp: a visit that makes a source's new posts old changes the page. Posts
+    # that arrived after ``new_since`` (the visit before) are marked 新 New on it.
+    new_since = shelves.visit(user, request.GET.get("source") or "")
+    stamp = archive_stamp()
     return cached_page(
-        request, archive_stamp(), lambda: _post_list(request, script), script, params=LIST_PARAMS
+        request,
+        stamp,
+        lambda: _post_list(request, stamp, script, new_since),
+        script,
+        shelves.stamp(user),  # the reader's marks, shelf and visits; "" when anonymous
+        params=LIST_PARAMS,
     )
 
 
-def _post_list(request, script):
-    filters = Filters.from_query(request.GET)
-    posts = filters.apply(Post.objects.for_list())
-    page = Paginator(posts, settings.PIZHU_POSTS_PER_PAGE).get_page(request.GET.get("page"))
+def _post_list(request, stamp, script, new_since=None):
+    user = request.user
+    filters = Filters.from_query(request.GET, signed_in=user.is_authenticated)
+    mine = shelves.narrow(Post.objects.all(), user, filters)
+    posts = filters.apply(mine.for_list())
+    paginator = Paginator(posts, settings.PIZHU_POSTS_PER_PAGE)
+    paginator.count = shelves.count(posts, filters, user)  # a cached_property: set, not counted
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = shelves.mark(page.object_list, user, new_since=new_since)
+    found_facets = shelves.list_facets(filters, user, stamp, within=mine)
+    found_facets = shelves.with_new_counts(found_facets, user)  # "+N new" per source
+    home = user.is_authenticated and not filters and page.number == 1
     return render(
         request,
         "archive/post_list.html",
@@ -46,7 +64,10 @@ def _post_list(request, script):
             "page": page,
             "filters": filters,
             "chosen": filters.chosen(request.GET),
-            "facets": facets(filters),
+            "facets": found_facets,
+            "new_total": shelves.total_new(found_facets.sources),  # on the folded summary
+            "shelf": shelves.on_shelf(user) if home else [],
+            "mine": shelves.choices(user),
             "script": script,
         },
     )
@@ -55,13 +76,19 @@ def _post_list(request, script):
 def search_view(request):
     stamp, script = archive_stamp(), _script(request)
     return cached_page(
-        request, stamp, lambda: _search(request, stamp, script), script, params=SEARCH_PARAMS
+        request,
+        stamp,
+        lambda: _search(request, stamp, script),
+        script,
+        shelves.stamp(request.user),
+        params=SEARCH_PARAMS,
     )
 
 
 def _search(request, stamp, script):
+    user = request.user
     raw_query = (request.GET.get("q") or "").strip()
-    filters = Filters.from_query(request.GET)
+    filters = Filters.from_query(request.GET, signed_in=user.is_authenticated)
     query = Query.parse(raw_query)
     context = {
         "filters": filters,
@@ -69,16 +96,21 @@ def _search(request, stamp, script):
         "q": raw_query,
         "searching": True,
         "script": script,
+        "mine": shelves.choices(user),
     }
     if raw_query and not query:
         context["nothing_to_search"] = True
     if query:
-        results = search.RankedSearch(query, filters.apply(Post.objects.all()))
-        context["page"] = Paginator(results, settings.PIZHU_POSTS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+        mine = shelves.narrow(Post.objects.all(), user, filters, searching=True)
+        results = search.RankedSearch(query, filters.apply(mine))
+        page = Paginator(results, settings.PIZHU_POSTS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = shelves.mark(page.object_list, user)
+        context["page"] = page
         if results.count() <= search.COUNT_FILTERS_AT_MOST:
-            context["facets"] = facets(filters, matching=search.matching_ids(query))
+            matching = search.matching_ids(query)
+            context["facets"] = shelves.list_facets(
+                filters, user, stamp, within=mine, matching=matching
+            )
         else:  # a single common character: counting every filter costs more than it tells
             context["facets"] = archive_facets(filters, stamp)
             context["facets_uncounted"] = True
