@@ -2,10 +2,13 @@
 made by one ``render`` for the notebook's downloads and the ``export_notes`` command.
 (Coming back in is ``annotations.restore``.)
 
-The Markdown is made for Obsidian and Logseq: YAML front matter, the title as H1, then each
-annotation in reading order: the quote as a blockquote (paragraph breaks kept), the note as
-written, a translation labelled with its language, #tags, the colour's name, and a stable
-block id (``^pizhu-12``) with a link back to the passage. Whatever the title, quote or note
+The Markdown is made for Obsidian and Logseq: YAML front matter, the title as H1, the
+reader's own tags of the post (``my_tags`` in the front matter, and as #tags under the
+title), the page notes (notes on the whole article, no quote), then each annotation in
+reading order: the quote as a blockquote (paragraph breaks kept), the note as written, a
+translation labelled with its language, #tags, the colour's name, and a stable block id
+(``^pizhu-12``) with a link back to the passage. A post with own tags and no notes gets a
+file too. Whatever the title, quote or note
 holds cannot break that structure: front matter is written by PyYAML, quotes are escaped,
 and notes (Markdown already) are fenced off from what follows them.
 
@@ -27,7 +30,7 @@ from datetime import UTC, datetime
 
 import yaml
 
-from annotations import jsonld
+from annotations import jsonld, own_tags
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.cleaning import block_starts
 from archive.models import Post, TaggedPost
@@ -35,47 +38,106 @@ from archive.tidy import CELL_TAGS
 
 COLOUR_NAMES = {colour.value: colour.label.split(" ", 1)[1] for colour in Colour}
 ORPHANS_HEADING = "## 未定位 Orphaned"
+PAGE_NOTES_HEADING = "## 页面笔记 Page notes"
+MAX_FILENAME_BYTES = 200  # under any file system's 255, with room for a zip's folder
+PASSAGES_HEADING = "## 段落笔记 Passage notes"
+OWN_TAGS_LABEL = "我的标签 My tags:"
+_NEVER = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a zip entry can carry
 
 
 @dataclass
 class PostNotes:
-    """One post and the annotations exported from it (in reading order)."""
+    """One post, the annotations exported from it (page notes first, then in reading
+    order), and the reader's own tags of it (a post may have tags and no annotations)."""
 
     post: Post
     annotations: list[Annotation]
+    my_tags: own_tags.PostTags | None = None
+
+    @property
+    def page_notes(self) -> list[Annotation]:
+        return [a for a in self.annotations if a.is_page_note]
+
+    @property
+    def passages(self) -> list[Annotation]:
+        return [a for a in self.annotations if not a.is_page_note]
+
+    @property
+    def my_tag_names(self) -> list[str]:
+        return self.my_tags.names if self.my_tags else []
 
     @property
     def last_change(self) -> datetime:
-        return max(a.modified_at for a in self.annotations)
+        """The newest annotation's change; a post with only tags has the time its reading
+        state began (nothing moves it but the tags themselves being made)."""
+        if self.annotations:
+            return max(a.modified_at for a in self.annotations)
+        return self.my_tags.since if self.my_tags else _NEVER
 
 
-def group_by_post(annotations: Iterable[Annotation]) -> list[PostNotes]:
-    """Annotations (with ``post`` loaded) grouped by post, posts in a stable order."""
+def _reading_order(annotation: Annotation) -> tuple:
+    return (
+        not annotation.is_page_note,
+        annotation.state != State.ANCHORED,
+        annotation.start,
+        annotation.end,
+        annotation.pk,
+    )
+
+
+def group_by_post(
+    annotations: Iterable[Annotation],
+    *,
+    tags: dict[int, own_tags.PostTags] | None = None,
+    tagged_posts: Iterable[Post] = (),
+) -> list[PostNotes]:
+    """Annotations (with ``post`` loaded) grouped by post, posts in a stable order; ``tags``
+    (post id → own tags) go with their posts, and ``tagged_posts`` are exported for their
+    tags alone."""
+    tags = tags or {}
     groups: dict[int, PostNotes] = {}
     for annotation in annotations:
         groups.setdefault(annotation.post_id, PostNotes(annotation.post, [])).annotations.append(
             annotation
         )
-    for group in groups.values():
-        group.annotations.sort(key=lambda a: (a.state != State.ANCHORED, a.start, a.end, a.pk))
+    for post in tagged_posts:
+        groups.setdefault(post.pk, PostNotes(post, []))
+    for post_id, group in groups.items():
+        group.annotations.sort(key=_reading_order)
+        group.my_tags = tags.get(post_id)
     return sorted(
-        groups.values(),
+        (g for g in groups.values() if g.annotations or g.my_tags),
         key=lambda g: (g.post.published_at or datetime.min.replace(tzinfo=UTC), g.post.pk),
     )
 
 
-def notes_for_export(user, annotations=None) -> list[PostNotes]:
-    """The user's own, live annotations (never anyone else's), ready to export."""
-    queryset = Annotation.objects.owned_by(user).alive() if annotations is None else annotations
-    queryset = queryset.filter(user=user, deleted_at__isnull=True).select_related(
+def notes_for_export(user, annotations=None, *, tagged=None) -> list[PostNotes]:
+    """The user's own, live annotations (never anyone else's), ready to export, with their
+    own tags of those posts. ``tagged`` (reading states of ``user``) names the posts also
+    exported for their own tags alone; by default every tagged post when ``annotations``
+    is not given (everything), none when it is (a filter on notes)."""
+    if annotations is None:
+        annotations = Annotation.objects.owned_by(user).alive()
+        tagged = own_tags.tagged_states(user) if tagged is None else tagged
+    queryset = annotations.filter(user=user, deleted_at__isnull=True).select_related(
         "user", "post", "post__source"
     )
     annotations = with_tag_names(queryset.defer("post__raw_body", "post__raw_front_matter"))
     posts = {}
     for annotation in annotations:  # one Post object per post, shared by its annotations
         annotation.post = posts.setdefault(annotation.post_id, annotation.post)
-    with_tag_names(posts.values(), through=TaggedPost)
-    return group_by_post(annotations)
+    tagged_posts = []
+    if tagged is not None:
+        only_tagged = set(tagged.filter(user=user).values_list("post_id", flat=True)) - set(posts)
+        # Nothing is quoted from these: their texts stay in the database.
+        tagged_posts = list(
+            Post.objects.filter(pk__in=only_tagged)
+            .select_related("source")
+            .defer("raw_body", "raw_front_matter", "body_html", "text")
+        )
+    with_tag_names([*posts.values(), *tagged_posts], through=TaggedPost)
+    tags = own_tags.of_posts(user, [*posts, *(post.pk for post in tagged_posts)])
+    return group_by_post(annotations, tags=tags, tagged_posts=tagged_posts)
 
 
 # --- escaping ------------------------------------------------------------------------------
@@ -117,6 +179,8 @@ def quote_paragraphs(post: Post, annotation: Annotation) -> list[str]:
     one line, with the cells of a table row kept apart. Within a paragraph, whitespace is
     what the browser shows: one space, however the page's source was wrapped (a sentence
     with two links stays one paragraph)."""
+    if annotation.is_page_note:
+        return []  # no passage: nothing of the text is quoted
     start, end = annotation.start, annotation.end
     blocks, cells = _starts(post)
     breaks = [(at - start, _BLOCK_BREAK) for at in blocks if start < at < end]
@@ -158,14 +222,18 @@ def tag_name(tag: str) -> str:
 
 
 def safe_filename(title: str, post_id: int, published: datetime | None) -> str:
-    """``2024-01-02-标题-12.md``: no path separators or reserved characters, bounded length,
-    unique by the post id."""
+    """``2024-01-02-标题-12.md``: no path separators or reserved characters, bounded length
+    (in bytes: file systems allow 255 a name, and a Chinese character takes 3), unique by
+    the post id."""
     name = unicodedata.normalize("NFC", title)
     name = re.sub(r'[\\/:*?"<>|#^\[\]\x00-\x1f\x7f]+', " ", name)
     name = re.sub(r"\s+", "-", name.strip()).strip(".-") or "post"
     name = name[:80].rstrip(".-")
     date = published.strftime("%Y-%m-%d-") if published else ""
-    return f"{date}{name}-{post_id}.md"
+    suffix = f"-{post_id}.md"
+    while len(f"{date}{name}{suffix}".encode()) > MAX_FILENAME_BYTES:
+        name = name[:-1].rstrip(".-")
+    return f"{date}{name or 'post'}{suffix}"
 
 
 # --- Markdown --------------------------------------------------------------------------------
@@ -185,14 +253,23 @@ def front_matter(group: PostNotes) -> str:
         "published": post.published_at.astimezone(UTC).isoformat() if post.published_at else None,
         "exported": _stamp(group.last_change),
         "tags": sorted(getattr(post, "tag_names", [])),
+        # The reader's own tags, apart from the archive's: exactly as written (a Dataview
+        # query finds them), and as #tags under the title, which Obsidian and Logseq index.
+        "my_tags": group.my_tag_names,
     }
     data = {key: value for key, value in data.items() if value not in (None, [])}
     dumped = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
     return f"---\n{dumped}---\n"
 
 
+def own_tags_line(group: PostNotes) -> str:
+    names = dict.fromkeys(f"#{tag_name(tag)}" for tag in group.my_tag_names)
+    return f"{OWN_TAGS_LABEL} {' '.join(names)}"
+
+
 def annotation_markdown(group: PostNotes, annotation: Annotation, *, base_url: str) -> str:
-    parts = [blockquote(quote_paragraphs(group.post, annotation))]
+    paragraphs = quote_paragraphs(group.post, annotation)
+    parts = [blockquote(paragraphs)] if paragraphs else []  # a page note quotes nothing
     note = annotation.body.strip("\n")
     if note and annotation.kind == Kind.TRANSLATION:
         label = f"**译文 Translation ({annotation.language or 'und'}):**"
@@ -221,9 +298,18 @@ def _fenced_note(note: str) -> str:
 
 
 def post_markdown(group: PostNotes, *, base_url: str, with_front_matter: bool = True) -> str:
-    anchored = [a for a in group.annotations if a.state == State.ANCHORED]
-    orphaned = [a for a in group.annotations if a.state != State.ANCHORED]
+    """The title, my own tags, the page notes, then the passages in reading order (the
+    orphans last). Headings part page notes from passages only when a post has both kinds."""
+    anchored = [a for a in group.passages if a.state == State.ANCHORED]
+    orphaned = [a for a in group.passages if a.state != State.ANCHORED]
     sections = [f"# {escape_markdown(' '.join(group.post.title.split()))}"]
+    if group.my_tag_names:
+        sections.append(own_tags_line(group))
+    if group.page_notes:
+        sections.append(PAGE_NOTES_HEADING)
+        sections += [annotation_markdown(group, a, base_url=base_url) for a in group.page_notes]
+        if anchored:
+            sections.append(PASSAGES_HEADING)
     sections += [annotation_markdown(group, a, base_url=base_url) for a in anchored]
     if orphaned:
         sections.append(ORPHANS_HEADING)
@@ -256,7 +342,7 @@ def bilingual_markdown(group: PostNotes, *, base_url: str) -> str:
     """The post's translations beside their passages: a two-column table."""
     rows = ["| 原文 Passage | 译文 Translation |", "| --- | --- |"]
     for annotation in group.annotations:
-        if annotation.kind != Kind.TRANSLATION:
+        if annotation.kind != Kind.TRANSLATION or annotation.is_page_note:
             continue
         passage = "<br><br>".join(
             escape_markdown(p) for p in quote_paragraphs(group.post, annotation)
@@ -279,8 +365,8 @@ def zip_markdown(groups: list[PostNotes], *, base_url: str, combined: bool = Fal
     """One ``.md`` per post (and ``all-notes.md`` when asked), byte-identical for the same
     notes: fixed order, and every entry dated by the newest change."""
     buffer = io.BytesIO()
-    stamp = max(g.last_change for g in groups) if groups else datetime(1980, 1, 1, tzinfo=UTC)
-    date_time = stamp.astimezone(UTC).timetuple()[:6]
+    stamp = max(g.last_change for g in groups) if groups else _NEVER
+    date_time = max(stamp, _NEVER).astimezone(UTC).timetuple()[:6]
     files = markdown_files(groups, base_url=base_url)
     if combined:
         files.append(("all-notes.md", combined_markdown(groups, base_url=base_url)))
@@ -297,7 +383,16 @@ def zip_markdown(groups: list[PostNotes], *, base_url: str, combined: bool = Fal
 
 
 def jsonld_collection(groups: list[PostNotes], *, base_url: str) -> dict:
-    return jsonld.collection([a for g in groups for a in g.annotations], base_url=base_url)
+    """Every annotation, and each post's own tags as a tagging annotation of the whole
+    article (``own_tags.to_jsonld``), first in its post."""
+    collection = jsonld.collection([], base_url=base_url)
+    items = collection["first"]["items"]
+    for group in groups:
+        if group.my_tags:
+            items.append(own_tags.to_jsonld(group.post, group.my_tags, base_url=base_url))
+        items += [jsonld.annotation_to_jsonld(a, base_url=base_url) for a in group.annotations]
+    collection["total"] = len(items)
+    return collection
 
 
 def dumps_jsonld(data: dict) -> str:

@@ -12,4 +12,5 @@ api_urls = [
 notebook_urls = [
     path("", views.notebook, name="notebook"),
     path("export.<str:fmt>", views.export_notes, name="export_notes"),
+    path("my-tags/<id:pk>", views.my_tags, name="notebook_my_tags"),
 ]

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.utils.http import content_disposition_header
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from annotations import export
-from annotations.notebook import NotebookFilters, entries_for, my_annotations, posts_newest_first
+from annotations import export, own_tags
+from annotations.notebook import (
+    NotebookFilters,
+    entries_for,
+    my_annotations,
+    my_tagged_posts,
+    posts_newest_first,
+)
+from annotations.values import Invalid, sentence
+from archive.models import Post
+from library import state
 
 POSTS_PER_PAGE = 20
 
@@ -16,7 +28,8 @@ POSTS_PER_PAGE = 20
 def notebook(request):
     filters = NotebookFilters(request.GET, user=request.user)
     annotations = my_annotations(request.user, filters)
-    page = Paginator(posts_newest_first(annotations), POSTS_PER_PAGE).get_page(
+    tagged = my_tagged_posts(request.user, filters)
+    page = Paginator(posts_newest_first(annotations, tagged), POSTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -27,7 +40,7 @@ def notebook(request):
         {
             "filters": filters,
             "page": page,
-            "entries": entries_for(annotations, page.object_list),
+            "entries": entries_for(annotations, page.object_list, user=request.user),
             "query": query.urlencode(),
             "filtered": any(v for k, v in request.GET.items() if k != "page"),
         },
@@ -40,7 +53,11 @@ def export_notes(request, fmt: str):
     if fmt not in export.FORMATS:
         raise Http404("No such format")
     filters = NotebookFilters(request.GET, user=request.user)
-    groups = export.notes_for_export(request.user, my_annotations(request.user, filters))
+    groups = export.notes_for_export(
+        request.user,
+        my_annotations(request.user, filters),
+        tagged=my_tagged_posts(request.user, filters),
+    )
     try:
         rendered = export.render(
             fmt,
@@ -54,3 +71,28 @@ def export_notes(request, fmt: str):
     response = HttpResponse(rendered.content, content_type=rendered.content_type)
     response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
     return response
+
+
+@require_POST
+@login_required
+def my_tags(request, pk: int):
+    """Replace my own tags of a post with those typed in the notebook's box (``tags``,
+    separated by commas), then back to where the form was (``next``, this site only)."""
+    if not Post.objects.filter(pk=pk).exists():
+        raise Http404("No such post")
+    try:
+        changes = state.parse(
+            {"tags": own_tags.split(request.POST.get("tags", ""))},
+            partial=True,
+            post_id=pk,
+            text_length=0,
+        )
+    except Invalid as invalid:
+        for problem in invalid.errors:  # said as an annotation's tags are
+            messages.error(request, sentence({**problem, "field": "body.tagging"}))
+    else:
+        state.change(request.user, pk, changes)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("notebook")
+    return redirect(f"{back.split('#')[0]}#post-{pk}")

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from annotations import services
 from annotations.values import Changes, Target
@@ -84,6 +85,12 @@ def payload(
     if bodies or body is not None:
         data["body"] = bodies
     return data
+
+
+@pytest.fixture
+def reader(db):
+    """The person at the browser in the browser tests."""
+    return get_user_model().objects.create_user("reader", password="reader-password-1")
 
 
 @pytest.fixture

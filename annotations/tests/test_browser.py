@@ -3,9 +3,7 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 from playwright.sync_api import expect
 
 from annotations import services
@@ -13,7 +11,7 @@ from annotations.models import Annotation, Colour, Kind, State
 from annotations.tests.conftest import changes
 from archive.importer import import_paths
 from archive.models import Post
-from conftest import save_screenshot
+from conftest import save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,28 +63,10 @@ ARTICLE_TEXT = """() => {
 
 @pytest.fixture
 def post(archive_dir):
+    """This module's longer article (its own BODY), not the annotations conftest's."""
     archive_dir.write(body=BODY, url="https://example.org/economy")
     import_paths([archive_dir])
     return Post.objects.get(url="https://example.org/economy")
-
-
-@pytest.fixture
-def reader(db):
-    return get_user_model().objects.create_user("reader", password="reader-password-1")
-
-
-def sign_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
 
 
 @pytest.fixture

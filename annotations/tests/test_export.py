@@ -17,8 +17,11 @@ from markdown_it import MarkdownIt
 from annotations import export, services
 from annotations.models import Annotation, State
 from annotations.tests.conftest import changes
+from annotations.values import Changes, Target
 from archive.importer import import_paths
 from archive.models import Post
+from library import state
+from library.models import ReadingState
 
 pytestmark = pytest.mark.django_db
 
@@ -194,6 +197,9 @@ def test_file_names_are_safe_and_unique():
     assert export.safe_filename("../../etc/passwd", 8, None) == "etc-passwd-8.md"
     assert export.safe_filename("", 9, None) == "post-9.md"
     assert len(export.safe_filename("长" * 500, 10, None)) <= 90
+    # 80 Chinese characters are 240 bytes: over the 255 a file name may take, with a date.
+    long_name = export.safe_filename("长" * 80, 11, datetime(2024, 1, 2, tzinfo=UTC))
+    assert len(long_name.encode()) <= 200 and long_name.startswith("2024-01-02-长")
     assert export.safe_filename("同名", 1, None) != export.safe_filename("同名", 2, None)
 
 
@@ -346,3 +352,243 @@ def test_a_quote_across_links_and_bold_stays_one_paragraph(owner, archive_dir):
         "The report was published by two groups and cited widely.",
         "Second",
     ]
+
+
+# --- page notes and my own tags of posts ---------------------------------------------------------
+
+MY_TAGS = ["市场 观察", "2024", "a#b", "Économie"]
+
+
+def page_note(user, post, body, **fields):
+    target = Target(source=post.url, post_id=post.pk, exact="", start=None, end=None)
+    return services.create(user, Changes(target=target, kind="note", body=body, **fields))
+
+
+def fix_state_times(user):
+    """My reading states begun at a known time (it dates a post's own tags in exports)."""
+    stamp = datetime(2024, 4, 1, 8, 0, tzinfo=UTC)
+    ReadingState.objects.filter(user=user).update(created_at=stamp)
+
+
+@pytest.fixture
+def page_notes(owner, tricky_notes, tricky_post):
+    made = [
+        page_note(
+            owner, tricky_post, "整篇的**要点**：\n\n> 不是引文\n\n```\nunclosed", tags=["要点"]
+        ),
+        page_note(owner, tricky_post, "# 第二条 heading\n---", colour="green"),
+    ]
+    Annotation.objects.filter(pk=made[0].pk).update(
+        created_at=datetime(2024, 5, 1, 13, 0, tzinfo=UTC),
+        modified_at=datetime(2024, 5, 1, 13, 0, tzinfo=UTC),
+    )
+    Annotation.objects.filter(pk=made[1].pk).update(
+        created_at=datetime(2024, 5, 1, 13, 1, tzinfo=UTC),
+        modified_at=datetime(2024, 5, 1, 13, 1, tzinfo=UTC),
+    )
+    state.change(owner, tricky_post.pk, {"tags": MY_TAGS})
+    fix_state_times(owner)
+    return [*tricky_notes, *made]
+
+
+@pytest.fixture
+def tagged_only_post(owner, archive_dir, tricky_post):
+    """A post with my own tags and no notes at all."""
+    archive_dir.write("2024-06-01-only.md", url="https://example.org/only", title="只有标签")
+    import_paths([archive_dir])
+    post = Post.objects.get(url="https://example.org/only")
+    state.change(owner, post.pk, {"tags": ["待读"], "progress": 0.3})
+    fix_state_times(owner)
+    return post
+
+
+def test_post_markdown_with_page_notes_and_my_tags_matches_the_reviewed_golden_file(
+    owner, page_notes
+):
+    (group,) = export.notes_for_export(owner)
+    text = export.post_markdown(group, base_url=BASE)
+    golden("tricky-post-page-notes.md", stable_ids(text, page_notes))
+
+
+def test_page_notes_come_first_in_their_posts_file_and_quote_nothing(owner, page_notes):
+    (group,) = export.notes_for_export(owner)
+    body = export.post_markdown(group, base_url=BASE).split("---\n", 2)[2]
+    tokens = MarkdownIt("commonmark").parse(body)
+    top = [t for t in tokens if t.level == 0 and t.nesting == 1]
+    sections = [t for t in top if t.markup == "##"]  # a note's own --- makes setext ones
+    titles = [tokens[tokens.index(t) + 1].content for t in sections]
+    assert titles == ["页面笔记 Page notes", "段落笔记 Passage notes", "未定位 Orphaned"]
+    # Both page notes (by their block ids) before the passages, and no quote of their own.
+    passages_start = body.index("## 段落笔记 Passage notes")
+    for note in group.page_notes:
+        assert body.index(f"^pizhu-{note.pk}\n") < passages_start
+    after = top[top.index(sections[1]) :]
+    assert sum(t.type == "blockquote_open" for t in after) == len(group.passages)
+    assert "\n>\n\n" not in body and "\n> \n" not in body  # no empty quote
+
+
+def test_a_post_without_page_notes_keeps_its_passages_without_a_heading(owner, tricky_notes):
+    (group,) = export.notes_for_export(owner)
+    text = export.post_markdown(group, base_url=BASE)
+    assert "页面笔记 Page notes" not in text and "段落笔记 Passage notes" not in text
+    assert "我的标签 My tags" not in text and "my_tags" not in text
+
+
+def test_my_tags_are_in_the_front_matter_and_under_the_title_apart_from_the_archives(
+    owner, page_notes
+):
+    (group,) = export.notes_for_export(owner)
+    text = export.post_markdown(group, base_url=BASE)
+    _, front, body = text.split("---\n", 2)
+    data = yaml.safe_load(front)
+    assert data["tags"] == ["示例日报"]  # the archive's, as before
+    assert data["my_tags"] == sorted(MY_TAGS, key=str.casefold)  # as written
+    line = body.strip().split("\n\n")[1]  # right under the title
+    assert line == "我的标签 My tags: #tag_2024 #ab #Économie #市场_观察"
+
+
+def test_a_post_with_only_my_tags_is_exported_in_every_format(
+    owner, tricky_notes, tagged_only_post
+):
+    groups = export.notes_for_export(owner)
+    assert [g.post.pk for g in groups] == [tricky_notes[0].post_id, tagged_only_post.pk]
+    only = groups[1]
+    text = export.post_markdown(only, base_url=BASE)
+    assert text.startswith("---\ntitle: 只有标签\n")
+    assert "exported: '2024-04-01T08:00:00+00:00'" in text  # when its state began
+    assert text.endswith("# 只有标签\n\n我的标签 My tags: #待读\n")
+    archive = zipfile.ZipFile(io.BytesIO(export.render("zip", groups, base_url=BASE).content))
+    assert export.safe_filename("只有标签", tagged_only_post.pk, tagged_only_post.published_at) in (
+        archive.namelist()
+    )
+    assert "# 只有标签" in export.combined_markdown(groups, base_url=BASE)
+    items = export.jsonld_collection(groups, base_url=BASE)["first"]["items"]
+    assert [i["target"]["source"] for i in items if i["motivation"] == "tagging"] == [
+        "https://example.org/only"
+    ]
+
+
+def test_reading_further_does_not_change_the_export(owner, page_notes, tagged_only_post):
+    before = export.render("zip", export.notes_for_export(owner), base_url=BASE).content
+    state.change(owner, tagged_only_post.pk, {"progress": 0.9, "position": 10})
+    state.change(owner, page_notes[0].post_id, {"progress": 0.5})
+    after = export.render("zip", export.notes_for_export(owner), base_url=BASE).content
+    assert after == before
+
+
+def test_jsonld_holds_page_notes_without_selector_and_my_tags_as_a_tagging_annotation(
+    owner, page_notes, tricky_post
+):
+    data = export.jsonld_collection(export.notes_for_export(owner), base_url=BASE)
+    items = data["first"]["items"]
+    assert data["total"] == len(items) == len(page_notes) + 1
+    tagging = items[0]  # first in its post
+    assert tagging["motivation"] == "tagging"
+    assert tagging["id"] == f"{BASE}/api/posts/{tricky_post.pk}/state"
+    assert tagging["target"] == {"source": tricky_post.url}
+    assert [b["value"] for b in tagging["body"]] == sorted(MY_TAGS, key=str.casefold)
+    assert {b["purpose"] for b in tagging["body"]} == {"tagging"}
+    assert tagging["pizhu"] == {"post": tricky_post.pk, "ownTags": True}
+    notes = [i for i in items if i.get("pizhu", {}).get("pageNote")]
+    assert [n["body"][0]["value"][:6] for n in notes] == ["整篇的**要", "# 第二条 "]
+    assert all(n["target"] == {"source": tricky_post.url} for n in notes)
+    assert items[1:3] == notes  # the page notes come before the passages
+
+
+def own(user) -> dict[str, list[str]]:
+    """A user's own tags by article URL."""
+    states = ReadingState.objects.filter(user=user).select_related("post")
+    return {s.post.url: sorted(t.name for t in s.tags.all()) for s in states if s.tags.exists()}
+
+
+def page_notes_of(user) -> list[tuple]:
+    found = Annotation.objects.filter(user=user, exact="", start=0, end=0)
+    return sorted((a.post_id, a.body, a.colour, tag_names(a), a.created_at) for a in found)
+
+
+def test_jsonld_round_trip_into_another_user_brings_page_notes_and_my_tags_once(
+    owner, other, page_notes, tagged_only_post, tmp_path
+):
+    out = tmp_path / "notes.jsonld"
+    call_command("export_notes", user="owner", format="jsonld", out=str(out))
+    state.change(other, tagged_only_post.pk, {"tags": ["已有"]})  # kept: the import adds
+
+    call_command("import_notes", str(out), user="other")
+
+    assert page_notes_of(other) == page_notes_of(owner) != []
+    assert own(other) == {
+        "https://example.org/tricky": sorted(MY_TAGS),
+        "https://example.org/only": ["已有", "待读"],
+    }
+    passages = Annotation.objects.filter(user=other).exclude(exact="").count()
+    assert passages == len(page_notes) - 2
+    count = Annotation.objects.count()
+    call_command("import_notes", str(out), user="other")  # twice adds nothing
+    assert Annotation.objects.count() == count
+    assert own(other)["https://example.org/only"] == ["已有", "待读"]
+    assert own(owner) == {"https://example.org/tricky": sorted(MY_TAGS),
+                          "https://example.org/only": ["待读"]}  # fmt: skip
+
+
+def test_jsonld_round_trip_after_deleting_gives_the_same_page_notes_and_tags(
+    owner, page_notes, tmp_path
+):
+    before = (page_notes_of(owner), own(owner))
+    out = tmp_path / "notes.jsonld"
+    call_command("export_notes", user="owner", format="jsonld", out=str(out))
+    Annotation.objects.all().delete()
+    ReadingState.objects.all().delete()
+    call_command("import_notes", str(out), user="owner")
+    assert (page_notes_of(owner), own(owner)) == before
+
+
+def test_nobody_exports_another_users_page_notes_or_tags(
+    owner, other, owner_client, other_client, page_notes, tricky_post, tmp_path
+):
+    page_note(other, tricky_post, "别人的页面笔记", shared=True)
+    state.change(other, tricky_post.pk, {"tags": ["别人的标签"]})
+    for fmt in ("md", "zip", "jsonld"):
+        mine = owner_client.get(f"/notes/export.{fmt}").content
+        theirs = other_client.get(f"/notes/export.{fmt}").content
+        if fmt == "zip":
+            mine, theirs = unzipped(mine), unzipped(theirs)
+        mine, theirs = mine.decode(), theirs.decode()
+        assert "别人的" not in mine and "整篇的" in mine and "市场_观察" in mine.replace(" ", "_")
+        assert "别人的页面笔记" in theirs and "别人的标签" in theirs
+        assert "整篇的" not in theirs and "市场" not in theirs and "Économie" not in theirs
+
+
+def unzipped(content: bytes) -> bytes:
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    return b"\n".join(archive.read(name) for name in archive.namelist())
+
+
+@pytest.mark.parametrize(
+    ("query", "has_only_tagged"),
+    [("", True), ("kind=note", False), ("mytag=待读", True), ("mytag=要点", False),
+     ("source=示例日报", True), ("tag=要点", False)],
+)  # fmt: skip
+def test_the_export_pages_take_posts_with_only_my_tags_as_the_notebook_lists_them(
+    owner_client, page_notes, tagged_only_post, query, has_only_tagged
+):
+    data = owner_client.get(f"/notes/export.jsonld?{query}").json()
+    sources = {item["target"]["source"] for item in data["first"]["items"]}
+    assert ("https://example.org/only" in sources) is has_only_tagged
+    one = owner_client.get(f"/notes/export.md?post={tagged_only_post.pk}").content.decode()
+    assert one.endswith("# 只有标签\n\n我的标签 My tags: #待读\n")
+
+
+def test_the_export_command_takes_posts_with_only_my_tags_unless_asked_for_a_tag(
+    owner, page_notes, tagged_only_post, tmp_path
+):
+    call_command("export_notes", user="owner", format="markdown", out=str(tmp_path / "all"))
+    assert len(list((tmp_path / "all").glob("*.md"))) == 2
+    call_command(
+        "export_notes", user="owner", format="markdown", out=str(tmp_path / "one.md"),
+        post=tagged_only_post.pk,
+    )  # fmt: skip
+    assert (tmp_path / "one.md").read_text().endswith("我的标签 My tags: #待读\n")
+    call_command(
+        "export_notes", user="owner", format="markdown", out=str(tmp_path / "tag"), tag="要点"
+    )
+    assert len(list((tmp_path / "tag").glob("*.md"))) == 1

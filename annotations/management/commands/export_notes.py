@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations import export
+from annotations import export, own_tags
 from annotations.models import Annotation
 
 
@@ -33,7 +33,11 @@ class Command(BaseCommand):
             raise CommandError(f"--user: no user named {options['user']!r}")
         annotations = Annotation.objects.owned_by(user).alive()
         annotations = annotations.filtered(post=options["post"], tag=options["tag"])
-        groups = export.notes_for_export(user, annotations)
+        # Posts with my own tags and no notes go too, but not when notes with a tag are asked.
+        tagged = None if options["tag"] else own_tags.tagged_states(user)
+        if tagged is not None and options["post"]:
+            tagged = tagged.filter(post_id=options["post"])
+        groups = export.notes_for_export(user, annotations, tagged=tagged)
         out, base_url = Path(options["out"]), options["base_url"].rstrip("/")
         if options["format"] == "markdown" and out.suffix not in (".md", ".zip"):
             out.mkdir(parents=True, exist_ok=True)
