@@ -10,6 +10,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from archive.chinese import language_of
+from archive.urlkey import url_key
 
 EXCERPT_CHARS = 400
 SHORT_POST_CHARS = 80  # visible characters, below which a post is a teaser or empty
@@ -80,8 +81,9 @@ class PostQuerySet(models.QuerySet):
         return posts
 
     def find(self, reference: int | str, *, host: str = ""):
-        """The post named by ``reference``: its id, its article URL, or its reader URL on this
-        site (``/posts/12/``, or on ``host``); None when there is none."""
+        """The post named by ``reference``: its id, its article URL (as written, or written
+        another way: ``archive.urlkey``), or its reader URL on this site (``/posts/12/``, or
+        on ``host``); None when there is none."""
         if isinstance(reference, int) and not isinstance(reference, bool):
             return self.filter(pk=reference).first()
         if not isinstance(reference, str) or not reference:
@@ -89,6 +91,8 @@ class PostQuerySet(models.QuerySet):
         post = self.filter(url=reference).first()
         if post is None and (pk := _reader_url_id(reference, host)):
             post = self.filter(pk=pk).first()
+        if post is None:  # written another way: http, www., utm_… (archive.urlkey)
+            post = self.filter(url_key=url_key(reference)).order_by("id").first()
         return post
 
     def neighbours(self, post):
@@ -130,6 +134,9 @@ class Post(models.Model):
     author = models.CharField(max_length=300, blank=True)
     # The source URL is the natural key: re-import finds the row by it, so its id survives.
     url = models.URLField(max_length=2000, unique=True)
+    # The URL as other tools may have written it (archive.urlkey): notes imported from
+    # Hypothesis or Readwise find their post by it.
+    url_key = models.CharField(max_length=2000, blank=True, db_index=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="posts")
     tags = TaggableManager(through=TaggedPost, blank=True)
@@ -147,6 +154,9 @@ class Post(models.Model):
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of that file's bytes.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)  # archive.pagecache
+    # When its file left the archive: still here and readable, its notes kept; cleared
+    # if the file comes back.
+    gone_at = models.DateTimeField(null=True, blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -160,6 +170,10 @@ class Post(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.url_key = url_key(self.url)  # the importer writes it itself (archive.writer)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("archive:post_detail", args=[self.pk])
@@ -221,3 +235,4 @@ class ImportedFile(models.Model):
 
     def __str__(self):
         return self.path
+

@@ -23,6 +23,7 @@ from archive.models import ImportedFile, Post, Source, TaggedPost
 from archive.pipeline import Failure, Processed
 from archive.search_text import Document
 from archive.signals import FollowerFailed, announce_rewrite
+from archive.urlkey import url_key
 
 
 @dataclass
@@ -144,7 +145,9 @@ class PostWriter:
         rows = []
         for item in items:
             fields = self.post_fields(item)
-            fields.update(url=item.post.url, created_at=now, updated_at=now)
+            fields.update(
+                url=item.post.url, url_key=url_key(item.post.url), created_at=now, updated_at=now
+            )
             rows.append(fields)
         columns = list(rows[0])
         fields = [Post._meta.get_field(c.removesuffix("_id")) for c in columns]

@@ -23,9 +23,31 @@ def test_find_takes_an_id_an_article_url_or_a_reader_url(post):
 
 
 @pytest.mark.parametrize(
+    "written",
+    [
+        "http://www.example.org/a/",
+        "https://example.org/a?utm_source=rss&utm_medium=feed#comments",
+        "https://example.org/a?source=rss----abc---4",
+    ],
+)
+def test_find_takes_the_article_url_written_another_way(post, written):
+    assert Post.objects.find(written) == post
+
+
+def test_a_post_saved_outside_the_importer_has_its_url_key_too(post):
+    other = Post.objects.create(
+        title="t", url="https://www.example.org/b/", source=post.source, raw_front_matter="",
+        raw_body="",
+    )  # fmt: skip
+    assert other.url_key == "example.org/b"
+    assert post.url_key == "example.org/a"  # the importer's
+
+
+@pytest.mark.parametrize(
     "reference",
     [
         "https://example.org/other",
+        "https://example.org/a/b",
         "http://elsewhere.example/posts/{pk}/",  # another site's reader URL
         "/notes/",
         "",
