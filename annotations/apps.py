@@ -11,7 +11,7 @@ class AnnotationsConfig(AppConfig):
 
         def reanchor(sender, post_ids, previous=None, **kwargs):
             try:
-                services.reanchor_posts(post_ids, previous=previous)
+                return services.reanchor_posts(post_ids, previous=previous)
             except Exception as exc:  # whatever broke, the import names the file and goes on
                 raise FollowerFailed("re-anchoring annotations", exc) from exc
 

@@ -18,6 +18,11 @@ This module decides (what is new, changed, unchanged, a duplicate, a failure) an
 Several files with one source URL make one post. The winner is the file whose name sorts last
 (the generator names files by date, so that is the newest version), whatever order the files
 are read in, so re-imports are stable. The others are reported as duplicates.
+
+A file the ledger knows under a folder being imported that the run no longer finds there has
+left the archive: the ledger forgets it, and its post, if no other file carries it, is marked
+gone (``Post.gone_at``), never deleted: it stays readable with its annotations. Only the
+folders imported are judged, never files elsewhere; a file that comes back clears the mark.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from archive.batching import groups
 from archive.models import ImportedFile, Post
 from archive.parsing import ParsedPost
 from archive.pipeline import Failure, Processed, Workers, hash_files, process_files
-from archive.run_tables import Claims, PathTable, TempTable
+from archive.run_tables import ROWS_PER_QUERY, Claims, PathTable, TempTable
 from archive.writer import Batch, DryRun, PostWriter, write_error
 
 POST_SUFFIXES = {".md", ".markdown"}
@@ -72,6 +77,10 @@ class ImportReport:
     search_index_seconds: float = 0.0  # of ``seconds``: the search index's share
     files: int = 0
     dry_run: bool = False
+    gone: int = 0  # posts whose file left the archive in this run
+    # Annotations of rewritten posts found again in their new text, and those orphaned.
+    reanchored: int = 0
+    orphaned: int = 0
 
     def as_dict(self) -> dict:
         return {
@@ -85,6 +94,9 @@ class ImportReport:
             "search_index_seconds": round(self.search_index_seconds, 3),
             "files": self.files,
             "dry_run": self.dry_run,
+            "gone": self.gone,
+            "reanchored": self.reanchored,
+            "orphaned": self.orphaned,
         }
 
     def summary(self) -> str:
@@ -93,7 +105,9 @@ class ImportReport:
             f"{'[dry run] ' if self.dry_run else ''}"
             f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
             f"duplicates {len(self.duplicates)}, failed {len(self.failed)}, "
-            f"warnings {len(self.warnings)} in {self.seconds:.2f} s ({rate:.0f} posts/s)"
+            f"warnings {len(self.warnings)} in {self.seconds:.2f} s ({rate:.0f} posts/s); "
+            f"gone {self.gone}; annotations re-anchored {self.reanchored}, "
+            f"orphaned {self.orphaned}"
         )
 
 
@@ -106,6 +120,15 @@ def discover(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
     Every path is checked before this returns; files are then found lazily, in no particular
     order and possibly more than once (a folder given twice, a link to a file found anyway):
     the run's file table sorts them and keeps each once, so no list of them is ever held."""
+    return _files_in(*_given(paths))
+
+
+def _files_in(files: list[str], folders: list[str]) -> Iterator[str]:
+    return chain(files, chain.from_iterable(map(_walk, folders)))
+
+
+def _given(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[str]]:
+    """(files, folders) named, as absolute paths; raises for one that does not exist."""
     files, folders = [], []
     for given in paths:
         path = Path(given).expanduser()
@@ -115,7 +138,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
             files.append(str(path.resolve()))
         else:
             raise ImportUsageError(f"{given}: no such file or folder")
-    return chain(files, chain.from_iterable(map(_walk, folders)))
+    return files, folders
 
 
 def _walk(folder: str) -> Iterator[str]:
@@ -155,7 +178,8 @@ def import_paths(
     processes die whatever they read."""
     started = time.perf_counter()
     pipeline.return_large_blocks_to_the_system()
-    found = discover(paths)
+    files, folders = _given(paths)
+    found = _files_in(files, folders)
     report = ImportReport(dry_run=dry_run)
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
     max_bytes = settings.PIZHU_MAX_POST_BYTES
@@ -192,6 +216,8 @@ def import_paths(
             ):
                 run.write(batch)
             run.finish()
+            for folder in folders:
+                run.retire_vanished(folder)
     finally:
         if workers is not None:
             workers.close()
@@ -291,6 +317,9 @@ class _Run:
 
     def __exit__(self, *exc_info) -> None:
         self.report.search_index_seconds = self.writer.index_seconds
+        followed = self.writer.followed
+        self.report.orphaned = followed["orphaned"]
+        self.report.reanchored = followed.total() - self.report.orphaned
         if connection.needs_rollback:
             return  # the caller's transaction is rolling back, and the tables with it
         for table in self.tables():
@@ -466,3 +495,35 @@ class _Run:
             for url, paths in sorted(self.shared_urls.items())
         ]
         self.report.failed.sort(key=lambda f: f["path"])
+
+    def retire_vanished(self, folder: str) -> None:
+        """Mark gone the posts whose files left ``folder`` (see the module docstring). After
+        every write: a file renamed or a duplicate promoted carries its post on."""
+        prefix = os.path.join(folder, "")
+        under = ImportedFile.objects.filter(path__startswith=prefix).order_by("path")
+        if not self._found_under(prefix):
+            if under.exists():  # an archive unmounted or emptied by mistake loses nothing
+                self.report.warnings.append(
+                    {"path": folder, "message": "no posts found here: none marked gone"}
+                )
+            return
+        last = ""
+        while paths := list(
+            under.filter(path__gt=last).values_list("path", flat=True)[:ROWS_PER_QUERY]
+        ):
+            last = paths[-1]
+            found = self._found(paths)
+            if vanished := [path for path in paths if path not in found]:
+                self.report.gone += self.writer.retire(vanished, self.claims.winners)
+
+    def _found(self, paths: list[str]) -> set[str]:
+        marks = ", ".join(["%s"] * len(paths))
+        sql = f"SELECT path FROM {{table}} WHERE path IN ({marks})"  # noqa: S608
+        return {path for (path,) in self.files.execute(sql, paths)}
+
+    def _found_under(self, prefix: str) -> bool:
+        # Every path that starts with ``prefix`` sorts between it and the prefix whose last
+        # character (the separator) is one higher: the file table sorts by code point.
+        end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        sql = "SELECT 1 FROM {table} WHERE path >= %s AND path < %s LIMIT 1"
+        return bool(self.files.execute(sql, [prefix, end]))

@@ -236,3 +236,55 @@ class ImportedFile(models.Model):
     def __str__(self):
         return self.path
 
+
+class ImportRun(models.Model):
+    """One run of ``sync_archive`` or ``import_posts``: what it found changed, and what failed.
+
+    Made when the run starts (a run that died shows as still running) and filled in when it
+    ends; the admin lists them, read-only."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "running (or stopped)"
+        OK = "ok", "ok"
+        FAILED = "failed", "failed"
+
+    # Enough to see what went wrong; the count in ``failed`` is always the whole.
+    MAX_FAILURES_KEPT = 1000
+
+    command = models.CharField(max_length=30)
+    root = models.TextField(help_text="The folders or files imported.")
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    git_before = models.CharField(max_length=64, blank=True)
+    git_after = models.CharField(max_length=64, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    gone = models.PositiveIntegerField(default=0)
+    reanchored = models.PositiveIntegerField(default=0)
+    orphaned = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True, help_text="[{path, reason}]")
+    error = models.TextField(blank=True, help_text="Why the whole run failed, if it did.")
+    summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.command} {self.root} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def record(self, report) -> None:
+        """Take the counts and failures of an ``archive.importer.ImportReport``."""
+        for name in ("created", "updated", "unchanged", "gone", "reanchored", "orphaned"):
+            setattr(self, name, getattr(report, name))
+        self.duplicates = len(report.duplicates)
+        self.failed = len(report.failed)
+        self.failures = [
+            {"path": failure["path"], "reason": failure["error"]}
+            for failure in report.failed[: self.MAX_FAILURES_KEPT]
+        ]
+        self.summary = report.summary()
+        self.status = self.Status.FAILED if report.failed else self.Status.OK

@@ -5,6 +5,8 @@ from django.dispatch import Signal
 # Sent inside the writing transaction after the text of existing posts may have changed
 # (re-import of a changed file, re-clean); ``post_ids`` lists them and ``previous`` maps each
 # to its text before. Annotations re-anchor, following their passages through the edits.
+# A receiver may return counts by outcome ({"quote": 3, "orphaned": 1, ...}): the import
+# adds them up for its report (annotations found again, and orphaned).
 posts_rewritten = Signal()
 
 
@@ -17,6 +19,8 @@ class FollowerFailed(Exception):
         super().__init__(f"{what} failed: {type(cause).__name__}: {cause}")
 
 
-def announce_rewrite(sender, post_ids: list[int], previous: dict[int, str]) -> None:
-    if post_ids:
-        posts_rewritten.send(sender, post_ids=post_ids, previous=previous)
+def announce_rewrite(sender, post_ids: list[int], previous: dict[int, str]) -> list:
+    """``send()``'s (receiver, response) pairs; none when no post was rewritten."""
+    if not post_ids:
+        return []
+    return posts_rewritten.send(sender, post_ids=post_ids, previous=previous)

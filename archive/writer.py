@@ -10,7 +10,8 @@ instead of ``PostWriter``: the one place where ``--dry-run`` is checked.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -71,14 +72,18 @@ class PostWriter:
         self.source_ids: dict[str, int] = {}
         self.tag_ids: dict[str, int] = {}
         self.index_seconds = 0.0  # time in the search index's inserts
+        # What followed the rewrites of committed batches, by outcome (annotations found
+        # again by each method, or orphaned): posts_rewritten's receivers say.
+        self.followed: Counter[str] = Counter()
 
     def write(self, batch: Batch) -> None:
         # Sources and tags are shared by every post: made outside the batch's transaction.
         self._ensure_sources_and_tags([*batch.new, *(item for _, item in batch.rewritten)])
         with transaction.atomic():
-            self._write(batch)
+            followed = self._write(batch)
+        self.followed.update(followed)  # only once committed: a failed batch is retried
 
-    def _write(self, batch: Batch) -> None:
+    def _write(self, batch: Batch) -> Counter[str]:
         for pk, path in batch.moved.items():
             Post.objects.filter(pk=pk).update(path=path)
         created = self._insert_posts(batch.new)
@@ -86,7 +91,7 @@ class PostWriter:
         previous = _texts(rewritten_ids)
         for pk, item in batch.rewritten:
             Post.objects.filter(pk=pk).update(**self.post_fields(item))
-        announce_rewrite(Post, rewritten_ids, previous)
+        followed = follower_counts(announce_rewrite(Post, rewritten_ids, previous))
         written = created + batch.rewritten
         self._replace_tags(written, previously_tagged=rewritten_ids)
         indexing = time.perf_counter()
@@ -97,6 +102,12 @@ class PostWriter:
             [(item.post, ImportedFile.Status.IMPORTED, pk) for pk, item in imported]
             + [(item.post, ImportedFile.Status.DUPLICATE, None) for item in batch.duplicates]
         )
+        # A file that came back brings its post back: not gone any more.
+        now = timezone.now()
+        Post.objects.filter(pk__in=[pk for pk, _ in imported], gone_at__isnull=False).update(
+            gone_at=None, updated_at=now
+        )
+        return followed
 
     def record_failure(self, failure: Failure) -> None:
         """A file that could be read but not imported: the ledger remembers it, so every run
@@ -118,6 +129,49 @@ class PostWriter:
             ImportedFile.objects.filter(path__in=some).update(
                 status=ImportedFile.Status.DUPLICATE, post=None
             )
+
+    def retire(self, vanished: list[str], claimed: Callable[[Iterable[str]], Mapping]) -> int:
+        """Files under an imported folder that the run did not find: the ledger forgets them,
+        and a post that no file carries any more is marked gone (never deleted: it stays
+        readable with its annotations). ``claimed(urls)`` gives the URLs among ``urls`` that
+        a file of this run carries. Returns how many posts went."""
+        with transaction.atomic():
+            candidates = self._posts_of(vanished)
+            ImportedFile.objects.filter(path__in=vanished).delete()
+            gone = self._uncarried(candidates, claimed, vanished)
+            now = timezone.now()  # updated_at too: cached pages show the change
+            Post.objects.filter(pk__in=gone).update(gone_at=now, updated_at=now)
+        return len(gone)
+
+    @staticmethod
+    def _posts_of(paths: list[str]) -> set[int]:
+        rows = list(
+            ImportedFile.objects.filter(path__in=paths).values_list("status", "post_id", "path")
+        )
+        posts = {post_id for _, post_id, _ in rows if post_id is not None}
+        # A file that failed after it had made a post no longer points at it: the post still
+        # names it. Rare, and only then is the post table searched by path.
+        failed = [path for status, _, path in rows if status == ImportedFile.Status.FAILED]
+        if failed:
+            posts.update(Post.objects.filter(path__in=failed).values_list("id", flat=True))
+        return posts
+
+    @staticmethod
+    def _uncarried(candidates: set[int], claimed, vanished: list[str]) -> list[int]:
+        """The posts among ``candidates``, not gone yet, that no other imported file of the
+        ledger carries and no file of this run claims."""
+        carried = set(
+            ImportedFile.objects.filter(post_id__in=candidates, status=ImportedFile.Status.IMPORTED)
+            .exclude(path__in=vanished)
+            .values_list("post_id", flat=True)
+        )
+        urls = dict(
+            Post.objects.filter(pk__in=candidates - carried, gone_at__isnull=True).values_list(
+                "id", "url"
+            )
+        )
+        still = claimed(urls.values())
+        return sorted(pk for pk, url in urls.items() if url not in still)
 
     def post_fields(self, item: Processed) -> dict:
         post, cleaned = item.post, item.cleaned
@@ -245,6 +299,9 @@ class DryRun(PostWriter):
     def demote(self, paths: Iterable[str]) -> None:
         pass
 
+    def retire(self, vanished: list[str], claimed: Callable[[Iterable[str]], Mapping]) -> int:
+        return len(self._uncarried(self._posts_of(vanished), claimed, vanished))
+
 
 def _create_source(name: str) -> Source:
     base = Source.slug_for(name)[:110]
@@ -253,6 +310,16 @@ def _create_source(name: str) -> Source:
         n += 1
         slug = f"{base}-{n}"
     return Source.objects.create(name=name, slug=slug)
+
+
+def follower_counts(responses: list) -> Counter[str]:
+    """The counts that ``posts_rewritten``'s receivers returned, added up by outcome; a
+    receiver that returns anything else counts nothing."""
+    counts: Counter[str] = Counter()
+    for _, response in responses:
+        if isinstance(response, Mapping):
+            counts.update({k: v for k, v in response.items() if isinstance(v, int)})
+    return counts
 
 
 def _texts(post_ids: list[int]) -> dict[int, str]:

@@ -450,3 +450,137 @@ def test_a_worker_that_dies_fails_only_the_file_it_was_reading(archive_dir, monk
     in_flight = {w["path"] for w in report.warnings if w["message"] == IN_FLIGHT_WARNING}
     assert in_flight and str(poison) not in in_flight
     assert all(w["message"] == IN_FLIGHT_WARNING for w in report.warnings)
+
+
+# --- posts whose files left the archive ----------------------------------------------------
+
+
+def gone_urls() -> set[str]:
+    return set(Post.objects.filter(gone_at__isnull=False).values_list("url", flat=True))
+
+
+def test_a_post_whose_file_left_is_marked_gone_not_deleted(archive_dir):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    leaving = archive_dir.write("2024-01-02-b.md", url="https://example.org/b")
+    import_paths([archive_dir])
+    leaving.unlink()
+    report = import_paths([archive_dir])
+    assert (report.gone, report.unchanged) == (1, 1)
+    assert gone_urls() == {"https://example.org/b"} and Post.objects.count() == 2
+    assert not ImportedFile.objects.filter(path=str(leaving)).exists()  # the ledger forgets it
+    assert "; gone 1;" in report.summary()
+    assert import_paths([archive_dir]).gone == 0  # told once
+
+
+def test_a_file_that_comes_back_clears_gone_and_keeps_the_post(archive_dir):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    leaving = archive_dir.write("2024-01-02-b.md", url="https://example.org/b")
+    import_paths([archive_dir])
+    content = leaving.read_bytes()
+    leaving.unlink()
+    import_paths([archive_dir])
+    gone = Post.objects.get(url="https://example.org/b")
+    leaving.write_bytes(content)
+    report = import_paths([archive_dir])
+    assert (report.created, report.unchanged, report.gone) == (0, 2, 0)
+    back = Post.objects.get(url="https://example.org/b")
+    assert gone.gone_at is not None and back.gone_at is None and back.pk == gone.pk
+    assert back.updated_at > gone.updated_at  # cached pages drop the banner
+
+
+def test_only_the_folder_imported_is_judged(archive_dir, tmp_path):
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    elsewhere = other_root / "2024-01-01-x.md"
+    elsewhere.write_text(render_post(url="https://example.org/x"), "utf-8")
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    import_paths([archive_dir])
+    import_paths([other_root])
+    elsewhere.unlink()
+    assert import_paths([archive_dir]).gone == 0  # the other folder was not imported
+    assert gone_urls() == set()
+    assert import_paths([other_root]).gone == 0  # a folder with no posts left: see below
+    assert import_paths([other_root, archive_dir]).gone == 0
+    # A sibling folder whose name starts like this one's is not under it.
+    sibling = tmp_path / "_posts-old"
+    sibling.mkdir()
+    (sibling / "2024-01-01-y.md").write_text(render_post(url="https://example.org/y"), "utf-8")
+    import_paths([sibling])
+    (sibling / "2024-01-01-y.md").unlink()
+    assert import_paths([archive_dir]).gone == 0 and gone_urls() == set()
+
+
+def test_a_folder_with_no_posts_left_marks_nothing_gone_and_says_so(archive_dir):
+    only = archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    import_paths([archive_dir])
+    only.unlink()  # an unmounted disk or a botched checkout looks like this
+    report = import_paths([archive_dir])
+    assert report.gone == 0 and gone_urls() == set()
+    assert report.warnings == [
+        {"path": str(archive_dir), "message": "no posts found here: none marked gone"}
+    ]
+
+
+def test_a_duplicate_that_leaves_does_not_make_its_winner_gone(archive_dir):
+    older = archive_dir.write("2024-01-01-a.md", body="<p>旧</p>")
+    archive_dir.write("2024-01-02-a.md", body="<p>新</p>")
+    archive_dir.write("2024-01-03-other.md", url="https://example.org/other")
+    import_paths([archive_dir])
+    older.unlink()
+    report = import_paths([archive_dir])
+    assert (report.gone, report.duplicates) == (0, [])
+    assert gone_urls() == set()
+
+
+def test_when_the_winner_leaves_its_duplicate_carries_the_post_on(archive_dir):
+    archive_dir.write("2024-01-01-a.md", body="<p>旧</p>")
+    newer = archive_dir.write("2024-01-02-a.md", body="<p>新</p>")
+    import_paths([archive_dir])
+    newer.unlink()
+    report = import_paths([archive_dir])
+    assert (report.gone, report.updated) == (0, 1) and gone_urls() == set()
+
+
+def test_a_renamed_file_carries_its_post_on(archive_dir):
+    path = archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    archive_dir.write("2024-01-02-b.md", url="https://example.org/b")
+    import_paths([archive_dir])
+    renamed = path.rename(archive_dir.path / "2024-01-01-renamed.md")
+    report = import_paths([archive_dir])
+    assert report.gone == 0 and gone_urls() == set()
+    assert Post.objects.get(url="https://example.org/a").path == str(renamed)
+
+
+def test_a_post_whose_file_failed_then_left_is_gone(archive_dir):
+    path = archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    archive_dir.write("2024-01-02-b.md", url="https://example.org/b")
+    import_paths([archive_dir])
+    path.write_text("<p>now broken</p>")
+    import_paths([archive_dir])
+    path.unlink()
+    assert import_paths([archive_dir]).gone == 1
+    assert gone_urls() == {"https://example.org/a"}
+
+
+def test_a_dry_run_counts_the_gone_but_marks_nothing(archive_dir):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/a")
+    leaving = archive_dir.write("2024-01-02-b.md", url="https://example.org/b")
+    import_paths([archive_dir])
+    leaving.unlink()
+    assert import_paths([archive_dir], dry_run=True).gone == 1
+    assert gone_urls() == set() and ImportedFile.objects.filter(path=str(leaving)).exists()
+    assert import_paths([archive_dir]).gone == 1
+
+
+def test_a_post_that_a_file_in_another_folder_still_carries_is_not_gone(archive_dir, tmp_path):
+    archive_dir.write("2024-01-01-a.md", url="https://example.org/shared", body="<p>甲</p>")
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    copy = other_root / "2024-01-02-a.md"
+    copy.write_text(render_post(url="https://example.org/shared", body="<p>乙</p>"), "utf-8")
+    (other_root / "2024-01-03-b.md").write_text(render_post(url="https://example.org/b"), "utf-8")
+    import_paths([archive_dir])
+    import_paths([other_root])
+    assert Post.objects.get(url="https://example.org/shared").path == str(copy)
+    copy.unlink()
+    assert import_paths([other_root]).gone == 0 and gone_urls() == set()

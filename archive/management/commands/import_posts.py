@@ -1,5 +1,6 @@
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +8,7 @@ from tqdm import tqdm
 
 from archive.importer import ImportUsageError, import_paths
 from archive.pipeline import WorkersKeepDying
+from archive.sync import recorded
 from archive.writer import reclean
 
 # Exit status: 0 all imported, 2 some files failed, 1 usage error (bad arguments or paths),
@@ -69,27 +71,23 @@ class Command(BaseCommand):
                 bar.refresh()
 
             try:
-                report = import_paths(
-                    options["paths"],
-                    dry_run=options["dry_run"],
-                    force=options["force"],
-                    jobs=options["jobs"],
-                    progress=bar.update,
-                    on_discovered=discovered,
-                )
+                with _recorded_unless(options["dry_run"], options["paths"]) as run:
+                    report = import_paths(
+                        options["paths"],
+                        dry_run=options["dry_run"],
+                        force=options["force"],
+                        jobs=options["jobs"],
+                        progress=bar.update,
+                        on_discovered=discovered,
+                    )
+                    if run:
+                        run.record(report)
             except ImportUsageError as exc:
                 raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
             except WorkersKeepDying as exc:
                 raise ImportStopped(str(exc), returncode=EXIT_STOPPED) from exc
 
-        for warning in report.warnings:
-            self.stderr.write(
-                self.style.WARNING(f"warning: {warning['path']}: {warning['message']}")
-            )
-        for dup in report.duplicates:
-            self.stderr.write(f"duplicate: {dup['url']} in {', '.join(dup['paths'])}")
-        for failure in report.failed:
-            self.stderr.write(self.style.ERROR(f"failed: {failure['path']}: {failure['error']}"))
+        show_details(self, report)
         if options["reclean"] and not options["dry_run"]:
             recleaned = reclean()
             for failure in recleaned.failed:
@@ -99,17 +97,39 @@ class Command(BaseCommand):
             self.stdout.write(f"re-cleaned {recleaned.recleaned} posts")
         if report_path:
             report_path.write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-        summary = report.summary()
-        self.stdout.write(
-            self.style.ERROR(summary)
-            if report.failed
-            else self.style.WARNING(summary)
-            if report.warnings
-            else self.style.SUCCESS(summary)
+        show_summary(self, report)
+
+
+def _recorded_unless(dry_run: bool, paths: list[str]):
+    """The run as an ImportRun (archive.sync), unless a dry run: that writes nothing."""
+    return nullcontext() if dry_run else recorded("import_posts", paths)
+
+
+def show_details(command: BaseCommand, report) -> None:
+    """Warnings, duplicates and failures, on stderr (sync_archive says them the same way)."""
+    out, style = command.stderr, command.style
+    for warning in report.warnings:
+        out.write(style.WARNING(f"warning: {warning['path']}: {warning['message']}"))
+    for dup in report.duplicates:
+        out.write(f"duplicate: {dup['url']} in {', '.join(dup['paths'])}")
+    for failure in report.failed:
+        out.write(style.ERROR(f"failed: {failure['path']}: {failure['error']}"))
+
+
+def show_summary(command: BaseCommand, report) -> None:
+    """The summary line, coloured by what happened; raises SomeFilesFailed (status 2) when
+    files failed."""
+    summary, style = report.summary(), command.style
+    command.stdout.write(
+        style.ERROR(summary)
+        if report.failed
+        else style.WARNING(summary)
+        if report.warnings
+        else style.SUCCESS(summary)
+    )
+    if report.failed:
+        raise SomeFilesFailed(
+            f"{len(report.failed)} of {report.files} files could not be imported: they are "
+            f"named above, after 'failed:'. Every other file was imported.",
+            returncode=EXIT_FAILED_FILES,
         )
-        if report.failed:
-            raise SomeFilesFailed(
-                f"{len(report.failed)} of {report.files} files could not be imported: they are "
-                f"named above, after 'failed:'. Every other file was imported.",
-                returncode=EXIT_FAILED_FILES,
-            )
