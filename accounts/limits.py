@@ -50,6 +50,7 @@ RATE_SETTINGS = {
     "password_reset": "PIZHU_RATE_RESET",
     "tokens": "PIZHU_RATE_TOKENS",
     "api": "PIZHU_RATE_API",
+    "imports": "PIZHU_RATE_IMPORTS",
 }
 # What a person is told was too many, per action.
 TOO_MANY = {
@@ -57,6 +58,7 @@ TOO_MANY = {
     "signup": "来自你的网络地址的注册太多。Too many sign-ups from your network address.",
     "password_reset": "重设密码的请求太多。Too many password-reset requests.",
     "tokens": "新建令牌太多。Too many new tokens.",
+    "imports": "导入笔记太频繁。Too many imports of notes.",
 }
 
 
@@ -313,6 +315,7 @@ FORM_LIMITS: dict[str, tuple[str, tuple[Callable, ...], Callable[[HttpResponse],
     "signup": ("signup", (by_address,), _succeeded),
     "password_reset": ("password_reset", (by_address, by_email), lambda response: True),
     "account": ("tokens", (by_user,), _succeeded),  # a POST there makes a token
+    "import_notes": ("imports", (by_user,), lambda response: True),  # each reads a file
 }
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.account, name="account"),
     path("tokens/<id:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("tokens/revoke-all/", views.revoke_all_tokens, name="revoke_all_tokens"),
+    path("import/", views.import_notes, name="import_notes"),
     path(
         "login/",
         _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", forms.LoginForm, login=True),

@@ -7,13 +7,18 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.forms import SignupForm, TokenForm
 from accounts.models import ApiToken
+from annotations import restore
+from annotations.incoming import Refused
 
 # The new token's key waits here between the POST that makes it and the page that shows it
 # once (post/redirect/get: reloading the page makes no second token).
@@ -65,6 +70,8 @@ def account(request):
             "form": form,
             "tokens": request.user.api_tokens.all(),
             "new_key": request.session.pop(NEW_KEY, None),
+            "import_report": request.session.pop(IMPORT_REPORT, None),
+            "max_import_mb": settings.PIZHU_MAX_IMPORT_BYTES // 1_000_000,
         },
     )
 
@@ -83,4 +90,81 @@ def revoke_token(request, pk: int):
 def revoke_all_tokens(request):
     revoked = ApiToken.objects.revoke_all(request.user)
     messages.success(request, f"已撤销全部 {revoked} 个令牌 Revoked all {revoked} tokens")
+    return redirect("account")
+
+
+# --- importing notes (annotations.restore) -----------------------------------------------
+
+# The last import's report waits here for the account page (post/redirect/get).
+IMPORT_REPORT = "pizhu_import_report"
+# What a report keeps of each list for the page: the command's --report has them all.
+REPORT_ENTRIES = 50
+# Room for the form's other fields and the multipart boundaries around the file.
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+class _UploadLimit(FileUploadHandler):
+    """Stops taking an uploaded file once it passes the import limit (a request that says
+    it is larger is refused before this is reached)."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit, self.exceeded = limit, False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.exceeded = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler keeps the file
+
+
+@csrf_exempt  # checked by _import_notes, once reading the body is limited
+@login_required
+@require_POST
+def import_notes(request):
+    """The account page's upload: a file of notes in any format import_notes reads."""
+    limit = settings.PIZHU_MAX_IMPORT_BYTES
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit + UPLOAD_OVERHEAD:  # refused from its size, before it is read
+        return _import_refused(request, "the upload " + restore.too_large(length))
+    handler = _UploadLimit(request, limit)
+    request.upload_handlers.insert(0, handler)
+    return _import_notes(request, handler)
+
+
+@csrf_protect
+def _import_notes(request, handler: _UploadLimit):
+    upload = request.FILES.get("file")
+    if handler.exceeded:
+        return _import_refused(request, "the file " + restore.too_large())
+    if upload is None:
+        return _import_refused(request, "choose a file to import")
+    try:
+        report = restore.import_file(request.user, upload.read())
+    except Refused as refused:
+        return _import_refused(request, f"{upload.name} {refused}")
+    except restore.Stopped as stopped:
+        report = stopped.report
+        messages.error(request, f"导入中断 The import stopped: {stopped}")
+    summary = report.as_dict()
+    for name in ("orphaned", "missing_posts", "invalid", "skipped"):
+        summary[f"{name}_count"] = len(summary[name])
+        summary[name] = summary[name][:REPORT_ENTRIES]
+    summary["file"] = upload.name[:200]
+    request.session[IMPORT_REPORT] = summary
+    return redirect(reverse("account") + "#import-notes")
+
+
+def _import_refused(request, reason: str):
+    """A file that is not imported at all: back to the account page, whose top says why."""
+    messages.error(
+        request,
+        f"文件没有导入，什么也没有写入。The file was not imported, nothing was written: {reason}",
+    )
     return redirect("account")

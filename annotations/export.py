@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 
 import yaml
 
-from annotations import jsonld, own_tags
+from annotations import jsonld, own_tags, readwise
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.cleaning import block_starts
 from archive.models import Post, TaggedPost
@@ -401,8 +401,9 @@ def dumps_jsonld(data: dict) -> str:
 
 # --- one renderer for the views and the command ------------------------------------------------
 
-FORMATS = ("md", "bilingual", "zip", "jsonld")
+FORMATS = ("md", "bilingual", "zip", "jsonld", "csv")
 _TYPES = {
+    "csv": ("text/csv; charset=utf-8", ".csv"),
     "md": ("text/markdown; charset=utf-8", ".md"),
     "bilingual": ("text/markdown; charset=utf-8", ".md"),
     "zip": ("application/zip", ".zip"),
@@ -433,7 +434,7 @@ def render(
     """The notes of ``groups`` as a file: ``md`` (one post's own file when ``one_post`` and
     they are one post's, else every post combined), ``bilingual`` (one post's translations
     beside their passages), ``zip`` (a file per post, and ``all-notes.md`` when
-    ``combined``) or ``jsonld`` (a W3C AnnotationCollection)."""
+    ``combined``), ``jsonld`` (a W3C AnnotationCollection) or ``csv`` (Readwise's shape)."""
     single = groups[0] if one_post and len(groups) == 1 else None
     if fmt == "zip":
         name = COLLECTION_NAME + ("-with-all-notes" if combined else "")
@@ -441,6 +442,8 @@ def render(
     elif fmt == "jsonld":
         collection = jsonld_collection(groups, base_url=base_url)
         name, content = COLLECTION_NAME, dumps_jsonld(collection).encode()
+    elif fmt == "csv":
+        name, content = COLLECTION_NAME, readwise_csv(groups, base_url=base_url).encode()
     elif fmt == "bilingual":
         if single is None:
             raise ExportError("a bilingual export is made for one post")
@@ -455,6 +458,24 @@ def render(
         raise ExportError(f"no such format: {fmt!r} (one of {', '.join(FORMATS)})")
     content_type, suffix = _TYPES[fmt]
     return Rendered(name + suffix, content_type, content)
+
+
+def readwise_csv(groups: list[PostNotes], *, base_url: str) -> str:
+    """The passages in Readwise's CSV shape (``annotations.readwise``: a spreadsheet opens it,
+    Readwise and Pizhu import it): one row a passage, the post's own tags as Document tags,
+    its article URL in a column of its own. Page notes have no passage to be a highlight of,
+    and are left to the Markdown and JSON-LD exports."""
+    rows = []
+    for group in groups:
+        post = group.post
+        document_tags = ", ".join(group.my_tag_names)
+        for annotation in group.passages:
+            rows.append([
+                annotation.exact, post.title, post.author, "", annotation.body,
+                annotation.colour, ", ".join(getattr(annotation, "tag_names", [])), "offset",
+                annotation.start, _stamp(annotation.created_at), document_tags, post.url,
+            ])  # fmt: skip
+    return readwise.to_csv(rows)
 
 
 def _post_filename(group: PostNotes) -> str:

@@ -205,6 +205,7 @@ PIZHU_RATE_SIGNUP = env_str("PIZHU_RATE_SIGNUP", "5/h")  # accounts made per add
 PIZHU_RATE_RESET = env_str("PIZHU_RATE_RESET", "5/h")  # per address, per email
 PIZHU_RATE_TOKENS = env_str("PIZHU_RATE_TOKENS", "20/h")  # tokens made per user
 PIZHU_RATE_API = env_str("PIZHU_RATE_API", "600/m")  # API requests per user (else per address)
+PIZHU_RATE_IMPORTS = env_str("PIZHU_RATE_IMPORTS", "20/h")  # files of notes imported per user
 # The rate-limit counters live in this cache: by default files in DATA_DIR, which every
 # server process on this machine shares (gunicorn's workers count together); PIZHU_CACHE_URL
 # (or REDIS_URL) = redis://host:6379/0 shares them between machines too, and counts exactly
@@ -242,6 +243,9 @@ PIZHU_API_PAGE_SIZE = 200
 PIZHU_API_MAX_BODY_BYTES = env_int("PIZHU_API_MAX_BODY_BYTES", 1_000_000)
 # Annotations in one JSON-LD file for import_notes (a bigger file is split by its owner).
 PIZHU_MAX_RESTORE_ITEMS = env_int("PIZHU_MAX_RESTORE_ITEMS", 100_000)
+# A file of notes to import (import_notes, the account page's upload) is refused above this
+# size before it is read. An upload is imported within the request (about 5 ms a note).
+PIZHU_MAX_IMPORT_BYTES = env_int("PIZHU_MAX_IMPORT_BYTES", 5_000_000)
 # Where exports made from the command line link back to (pages use the request's host).
 PIZHU_BASE_URL = env_str("PIZHU_BASE_URL", "http://127.0.0.1:8000")
 # Remote images in articles: "load" (default; never with a referrer), "click" (a placeholder

@@ -1,6 +1,7 @@
 """annotations.export: golden Markdown for tricky content, deterministic zips, JSON-LD round
 trip, and nobody exports anyone else's notes (page, API or command)."""
 
+import csv
 import io
 import json
 import re
@@ -235,6 +236,17 @@ def test_jsonld_round_trip_export_delete_import_gives_the_same_annotations(
     after = sorted(comparable(a) for a in Annotation.objects.all())
     # The orphan's text is still not in the post: it comes back orphaned, like it left.
     assert after == before
+
+
+def test_the_command_writes_readwise_csv_with_a_row_per_passage(owner, tricky_notes, tmp_path):
+    out = tmp_path / "notes.csv"
+    call_command("export_notes", user="owner", format="csv", out=str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    passages = Annotation.objects.filter(user=owner).passages().alive()
+    assert sorted(r["Highlight"].removeprefix("'") for r in rows) == sorted(
+        a.exact for a in passages
+    )
+    assert {r["URL"] for r in rows} == {a.post.url for a in passages}
 
 
 # --- permissions -------------------------------------------------------------------------------

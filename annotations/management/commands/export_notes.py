@@ -14,15 +14,17 @@ class Command(BaseCommand):
     help = (
         "Export a user's own notes. --format markdown writes one .md per post into a folder, "
         "a .zip of them (--out notes.zip), or one combined file (--out notes.md); "
-        "--format jsonld writes a W3C AnnotationCollection."
+        "--format jsonld writes a W3C AnnotationCollection, --format csv Readwise's CSV."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--user", required=True, help="whose notes (username)")
         parser.add_argument("--post", type=int, help="only this post (id)")
         parser.add_argument("--tag", help="only annotations with this tag")
-        parser.add_argument("--format", choices=("markdown", "jsonld"), required=True)
-        parser.add_argument("--out", required=True, help="file (.md, .zip, .jsonld) or folder")
+        parser.add_argument("--format", choices=("markdown", "jsonld", "csv"), required=True)
+        parser.add_argument(
+            "--out", required=True, help="file (.md, .zip, .jsonld, .csv) or folder"
+        )
         parser.add_argument(
             "--base-url", default=settings.PIZHU_BASE_URL, help="for links back to passages"
         )
@@ -44,7 +46,8 @@ class Command(BaseCommand):
             for name, text in export.markdown_files(groups, base_url=base_url):
                 (out / name).write_text(text, encoding="utf-8")
         else:
-            fmt = "jsonld" if options["format"] == "jsonld" else out.suffix.removeprefix(".")
+            fmt = options["format"]
+            fmt = out.suffix.removeprefix(".") if fmt == "markdown" else fmt
             # One .md holds a post's own notes when they are one post's, asked for or not.
             out.write_bytes(export.render(fmt, groups, base_url=base_url, one_post=True).content)
         count = sum(len(g.annotations) for g in groups)
