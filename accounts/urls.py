@@ -23,6 +23,8 @@ urlpatterns = [
     path("tokens/<id:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("tokens/revoke-all/", views.revoke_all_tokens, name="revoke_all_tokens"),
     path("import/", views.import_notes, name="import_notes"),
+    path("notes-feed/new/", views.create_feed_token, name="create_feed_token"),
+    path("notes-feed/revoke/", views.revoke_feed_token, name="revoke_feed_token"),
     path(
         "login/",
         _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", forms.LoginForm, login=True),

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accounts.forms import SignupForm, TokenForm
-from accounts.models import ApiToken
+from accounts.models import ApiToken, FeedToken
 from annotations import restore
 from annotations.incoming import Refused
 
@@ -72,8 +72,41 @@ def account(request):
             "new_key": request.session.pop(NEW_KEY, None),
             "import_report": request.session.pop(IMPORT_REPORT, None),
             "max_import_mb": settings.PIZHU_MAX_IMPORT_BYTES // 1_000_000,
+            "notes_feed": _notes_feed(request),
         },
     )
+
+
+def _notes_feed(request) -> dict | None:
+    """The user's notes feed: its token, and its URL while the token still opens it (it
+    stops when the password changes)."""
+    token = FeedToken.objects.filter(user=request.user).first()
+    if token is None:
+        return None
+    token.user = request.user  # the key is made from the password hash: no second query
+    key_url = reverse("notes_feed", args=[token.key]) if token.is_current else None
+    return {"token": token, "url": key_url and request.build_absolute_uri(key_url)}
+
+
+@login_required
+@require_POST
+def create_feed_token(request):
+    """A new notes feed URL; the previous one, if any, stops working."""
+    replaced = FeedToken.objects.filter(user=request.user).exists()
+    FeedToken.issue(request.user)
+    if replaced:
+        messages.success(
+            request, "已换新地址，旧地址不再可用 New feed URL: the previous one no longer works"
+        )
+    return redirect(reverse("account") + "#notes-feed")
+
+
+@login_required
+@require_POST
+def revoke_feed_token(request):
+    if FeedToken.revoke(request.user):
+        messages.success(request, "已撤销笔记订阅地址 Notes feed URL revoked")
+    return redirect(reverse("account") + "#notes-feed")
 
 
 @login_required

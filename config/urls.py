@@ -3,6 +3,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from annotations.feeds import notes_feed
 from annotations.urls import api_urls, notebook_urls
 from library.urls import api_urls as library_api_urls
 
@@ -15,5 +16,6 @@ urlpatterns = [
     path("api/", include(api_urls)),
     path("api/", include(library_api_urls)),
     path("notes/", include(notebook_urls)),
+    path("feeds/notes/<str:key>/", notes_feed, name="notes_feed"),  # the key is the password
     path("", include("archive.urls")),
 ]
