@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "archive",
     "annotations",
     "library",
+    "review",
     "accounts",
 ]
 

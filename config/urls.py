@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include(api_urls)),
     path("api/", include(library_api_urls)),
     path("notes/", include(notebook_urls)),
+    path("review/", include("review.urls")),
     path("feeds/notes/<str:key>/", notes_feed, name="notes_feed"),  # the key is the password
     path("", include("archive.urls")),
 ]
