@@ -206,9 +206,13 @@ def page(browser, live_server):
 
     tab.on("dialog", on_dialog)
     yield tab
-    # Leaving a reader page saves the reading position (a keepalive fetch, or sendBeacon,
-    # which Playwright cannot intercept): closing the tab would send it to a server whose
-    # test database is being torn down.
+    close_quietly(context)
+
+
+def close_quietly(context) -> None:
+    """Close a browser context without a last request. Leaving a reader page saves the
+    reading position (a keepalive fetch, or sendBeacon, which Playwright cannot intercept):
+    closing the tab would send it to a server whose test database is being torn down."""
     context.route("**/*", lambda route: route.abort())
     for open_tab in context.pages:
         with contextlib.suppress(Exception):  # a tab that is closed or mid-navigation

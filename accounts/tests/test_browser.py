@@ -7,6 +7,7 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.models import ApiToken
+from conftest import close_quietly
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +29,7 @@ def account_page(browser, live_server, owner):
     tab = context.new_page()
     tab.goto("/accounts/")
     yield tab
-    context.close()
+    close_quietly(context)
 
 
 def test_a_new_token_can_be_copied_and_a_reload_makes_no_second_one(account_page):

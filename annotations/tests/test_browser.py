@@ -11,7 +11,7 @@ from annotations.models import Annotation, Colour, Kind, State
 from annotations.tests.conftest import changes
 from archive.importer import import_paths
 from archive.models import Post
-from conftest import save_screenshot, sign_in
+from conftest import close_quietly, save_screenshot, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -281,7 +281,7 @@ def test_phone_width_puts_notes_inline_and_the_editor_at_the_bottom(
     box = page.get_by_role("dialog").bounding_box()
     assert box["y"] + box["height"] <= 844 and box["x"] >= 0 and box["width"] <= 390
     save_screenshot(page, "annotations-phone")
-    context.close()
+    close_quietly(context)
 
 
 def test_orphans_are_listed_and_can_be_attached_to_new_text(signed_in, post, reader):
@@ -493,7 +493,7 @@ def test_the_toolbar_shows_every_colour_inside_the_screen(
         box = swatch.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
     save_screenshot(page, f"annotations-toolbar-{width}")
-    context.close()
+    close_quietly(context)
 
 
 def test_on_a_phone_the_editor_leaves_the_passage_in_sight(browser, live_server, post, reader):
@@ -510,7 +510,7 @@ def test_on_a_phone_the_editor_leaves_the_passage_in_sight(browser, live_server,
     passage = marks(page, annotation).first.bounding_box()
     sheet = dialog.bounding_box()
     assert passage["y"] >= 0 and passage["y"] + passage["height"] <= sheet["y"], (passage, sheet)
-    context.close()
+    close_quietly(context)
 
 
 @pytest.mark.parametrize("width", [360, 1280])

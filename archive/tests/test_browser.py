@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from archive.importer import import_paths
 from archive.models import Post
-from conftest import FIXTURE_POSTS, save_screenshot
+from conftest import FIXTURE_POSTS, close_quietly, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -196,7 +196,7 @@ def test_on_a_phone_the_filters_are_a_button_above_the_list(browser, live_server
     expect(filters.get_by_role("heading", name="来源 Source")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
     save_screenshot(phone, "list-phone-filters")
-    context.close()
+    close_quietly(context)
 
 
 @pytest.mark.parametrize("width", [360, 1280])

@@ -1,6 +1,7 @@
 // The reader's annotations: select text → toolbar (highlight in a colour, note, translate);
 // highlights painted over the body; notes in the margin (inline cards on phones);
-// translations interlinear or side by side; edit, delete with undo; orphans panel.
+// translations interlinear or side by side; edit, delete with undo; orphans panel; notes on
+// the whole page; the 批注 Annotations panel, and ] / [ from one passage to the next.
 // The server anchors: this module only reports selections (quote + code point positions)
 // and paints the ranges the server returns.
 //
@@ -13,6 +14,9 @@ import { createChooser } from "./annotator/chooser.js";
 import { createEditor } from "./annotator/editor.js";
 import { layoutCards } from "./annotator/margin.js";
 import { renderOrphans, watchOrphansToggle } from "./annotator/orphans.js";
+import { renderPageNotes, watchPageNoteButton } from "./annotator/pagenotes.js";
+import { renderPanel, watchPanel } from "./annotator/panel.js";
+import { jumpTo, unlightAll, watchStepKeys } from "./annotator/passages.js";
 import { Store } from "./annotator/store.js";
 import { toast, toastBox } from "./annotator/toast.js";
 import { createToolbar } from "./annotator/toolbar.js";
@@ -33,9 +37,13 @@ function createReader(article) {
     lastColour: "yellow",
     translationMode: localStorage.getItem(TRANSLATION_MODE_KEY) || "interlinear",
     mine: (annotation) => annotation.creator === article.dataset.user,
+    lastJumped: null, // the annotation ] and [ count from while it is on screen
     refresh() {
+      unlightAll(reader);
       layoutCards(reader);
       renderOrphans(reader);
+      renderPageNotes(reader);
+      renderPanel(reader);
       // Interlinear or side by side means something only once there are translations.
       const toggle = article.querySelector("[data-translation-toggle]");
       if (toggle) toggle.hidden = !reader.store.values().some((a) => a.kind === "translation");
@@ -76,17 +84,12 @@ function setTranslationMode(reader, mode) {
   reader.refresh();
 }
 
-// /posts/12/#annotation-34 (the notebook's links): scroll to the passage and flash it.
+// /posts/12/#annotation-34 (the notebook's links): scroll to the passage (or the page note)
+// and flash it.
 function flashTarget(reader) {
   const match = /^#annotation-(\d+)$/.exec(location.hash);
   const annotation = match && reader.store.get(Number(match[1]));
-  if (!annotation || !annotation.marks || !annotation.marks.length) return;
-  annotation.marks[0].scrollIntoView({ block: "center" });
-  for (const mark of annotation.marks) {
-    mark.classList.remove("pz-flash");
-    void mark.offsetWidth; // restart the animation
-    mark.classList.add("pz-flash");
-  }
+  if (annotation) jumpTo(reader, annotation);
 }
 
 async function load(reader) {
@@ -109,6 +112,7 @@ function start(article) {
   reader.edit = editor.open;
   reader.remove = (annotation) => remove(reader, annotation);
   reader.clearSelection = toolbar.clear;
+  const panel = watchPanel(reader);
 
   document.body.append(toolbar.element, editor.element, chooser.element, toastBox);
   document.addEventListener("mouseup", (event) => {
@@ -141,6 +145,7 @@ function start(article) {
       if (chooser.isOpen()) chooser.close();
       else if (editor.isOpen()) editor.close();
       else if (!toolbar.element.hidden) toolbar.clear();
+      else if (panel.isOpen()) panel.close();
       return;
     }
     const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName);
@@ -162,6 +167,8 @@ function start(article) {
     button.addEventListener("click", () => setTranslationMode(reader, button.dataset.translationMode));
   }
   watchOrphansToggle(reader);
+  watchPageNoteButton(reader);
+  watchStepKeys(reader);
   let resizeTimer = null;
   window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(reader.refresh, 150); });
   window.addEventListener("hashchange", () => flashTarget(reader));

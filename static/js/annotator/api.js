@@ -33,18 +33,21 @@ async function call(method, url, { data, etag } = {}) {
   return body;
 }
 
-// A W3C annotation → the fields the reader works with.
+// A W3C annotation → the fields the reader works with. A target without a selector is a
+// page note: on the whole article, no passage (start = end = 0, nothing to paint).
 export function fromJsonLd(item) {
-  const quote = item.target.selector.find((s) => s.type === "TextQuoteSelector");
-  const position = item.target.selector.find((s) => s.type === "TextPositionSelector");
+  const selectors = item.target.selector || [];
+  const quote = selectors.find((s) => s.type === "TextQuoteSelector");
+  const position = selectors.find((s) => s.type === "TextPositionSelector");
   const bodies = item.body || [];
   const note = bodies.find((b) => b.purpose !== "tagging");
   return {
     id: Number(item.id.split("/").pop()),
     url: item.id,
-    start: position.start,
-    end: position.end,
-    exact: quote.exact,
+    pageNote: item.pizhu.pageNote ?? !position,
+    start: position ? position.start : 0,
+    end: position ? position.end : 0,
+    exact: quote ? quote.exact : "",
     kind: item.pizhu.kind,
     colour: item.pizhu.colour,
     colourName: item.pizhu.colourName,
@@ -65,10 +68,17 @@ export function toJsonLd(fields, post) {
   for (const name of ["kind", "colour", "shared"]) {
     if (fields[name] !== undefined) data.pizhu[name] = fields[name];
   }
-  if (fields.start !== undefined) {
+  const source = () => new URL(document.querySelector("[data-annotator]").dataset.readerUrl, location.href).href;
+  if (fields.pageNote) {
+    // A page note: the article itself is the target, no selector.
+    data.type = "Annotation";
+    data.motivation = "commenting";
+    data.pizhu.post = post;
+    data.target = { source: source() };
+  } else if (fields.start !== undefined) {
     data.pizhu.post = post;
     data.target = {
-      source: new URL(document.querySelector("[data-annotator]").dataset.readerUrl, location.href).href,
+      source: source(),
       selector: [
         { type: "TextQuoteSelector", exact: fields.exact },
         { type: "TextPositionSelector", start: fields.start, end: fields.end },

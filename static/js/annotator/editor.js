@@ -5,11 +5,24 @@
 import { api, ApiError, fromJsonLd, toJsonLd } from "./api.js";
 import { element } from "./dom.js";
 import { COLOURS, KIND_NAMES } from "./labels.js";
+import { PAGE_NOTE } from "./pagenotes.js";
 import { toast } from "./toast.js";
+
+// What the note is on: the quote, or for a page note the whole article.
+function subject(annotation) {
+  return annotation.pageNote
+    ? element("p", { class: "pz-quote", text: `${PAGE_NOTE} · 整篇文章 the whole article` })
+    : element("blockquote", { class: "pz-quote", text: annotation.exact });
+}
+
+function title(annotation, kind) {
+  return annotation.pageNote ? PAGE_NOTE : `${KIND_NAMES[kind]}: ${annotation.exact.slice(0, 40)}`;
+}
 
 export function createEditor(reader) {
   const editor = element("form", { class: "pz-editor", hidden: true, role: "dialog", "aria-modal": "false" });
   let editing = null; // the annotation being edited, or a draft { kind, start, end, exact }
+  let opener = null; // what opened the editor, focused again on close when there is no mark
 
   function defaultLanguage() {
     const sample = reader.body.textContent.slice(0, 400);
@@ -36,6 +49,7 @@ export function createEditor(reader) {
   }
 
   function show(annotation, anchorNode, kind, focus) {
+    opener = anchorNode;
     editor.dataset.kind = kind;
     editor.hidden = false;
     place(annotation, anchorNode);
@@ -47,14 +61,14 @@ export function createEditor(reader) {
     editing = annotation;
     editor.dataset.mode = "read";
     editor.replaceChildren();
-    editor.setAttribute("aria-label", `${KIND_NAMES[annotation.kind]}: ${annotation.exact.slice(0, 40)}`);
+    editor.setAttribute("aria-label", title(annotation, annotation.kind));
     const meta = element("p", { class: "pz-card-meta" },
       element("span", { class: "pz-swatch", "data-colour": annotation.colour, "aria-hidden": "true" }),
       element("span", { text: `${KIND_NAMES[annotation.kind]} · ${annotation.colourName}` }),
       element("span", { class: "pz-by", text: `@${annotation.creator}` }),
       ...annotation.tags.map((tag) => element("span", { class: "pz-tag", text: `#${tag}` })),
     );
-    const parts = [element("blockquote", { class: "pz-quote", text: annotation.exact }), meta];
+    const parts = [subject(annotation), meta];
     if (annotation.bodyHtml) {
       const note = element("div", { class: "pz-card-body", "data-read-note": true });
       if (annotation.language) note.lang = annotation.language;
@@ -76,8 +90,8 @@ export function createEditor(reader) {
     delete editor.dataset.mode;
     const kind = annotation.kind === "highlight" && annotation.id === undefined ? "note" : annotation.kind;
     editor.replaceChildren();
-    editor.setAttribute("aria-label", `${KIND_NAMES[kind]}: ${annotation.exact.slice(0, 40)}`);
-    const quote = element("blockquote", { class: "pz-quote", text: annotation.exact });
+    editor.setAttribute("aria-label", title(annotation, kind));
+    const quote = subject(annotation);
     const textLabel = kind === "translation" ? "译文 Translation" : `${KIND_NAMES.note} (Markdown)`;
     const text = element("textarea", { name: "body", rows: "4", "aria-label": textLabel, placeholder: textLabel });
     text.value = annotation.body || "";
@@ -122,7 +136,7 @@ export function createEditor(reader) {
   }
 
   function close() {
-    const returnTo = editing && editing.marks && editing.marks[0];
+    const returnTo = (editing && editing.marks && editing.marks[0]) || opener;
     document.body.style.paddingBottom = "";
     editor.hidden = true;
     editing = null;

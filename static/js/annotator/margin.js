@@ -1,8 +1,10 @@
 // Notes and translations as cards: in the margin beside their passage on wide screens,
-// under their paragraph on phones (and for interlinear translations).
+// under their paragraph on phones (and for interlinear translations). Page notes have no
+// passage and no marks: they are listed in their own block (pagenotes.js), never here.
 
 import { element } from "./dom.js";
 import { KIND_NAMES } from "./labels.js";
+import { lightOnPoint } from "./passages.js";
 import { UI_ATTR } from "./textmap.js";
 
 const BLOCKS = "p, li, blockquote, h1, h2, h3, h4, h5, h6, pre, figure, dd, dt";
@@ -28,6 +30,7 @@ function card(reader, annotation) {
     if (event.target.closest("a")) return;
     reader.edit(annotation, node);
   });
+  lightOnPoint(node, annotation); // which passage is this card's? pointing at it shows it
   return node;
 }
 
