@@ -79,8 +79,13 @@ class RestoreReport:
 
 
 def place_of(entry: dict) -> str:
-    """Where a report entry was in its file: "row 5" (CSV) or "item 3" (JSON)."""
-    return f"row {entry['row']}" if "row" in entry else f"item {entry['item']}"
+    """Where a report entry was in its file, for a person: "row 5" (CSV, as a spreadsheet
+    numbers it) or "item 3 (x3)" (JSON: the third, and its id when it has one; the
+    report's ``item`` is its index, from 0)."""
+    if "row" in entry:
+        return f"row {entry['row']}"
+    named = f" ({entry['id']})" if entry.get("id") else ""
+    return f"item {entry['item'] + 1}{named}"
 
 
 # --- a file of any of the formats ---------------------------------------------------------------

@@ -53,7 +53,8 @@ class ImportRunAdmin(admin.ModelAdmin):
         "failed",
         "annotations",
         "commits",
-        "root",
+        "short_root",
+        "error",
     ]
     list_filter = ["status", "command"]
     search_fields = ["root", "error", "summary"]
@@ -93,6 +94,11 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="annotations")
     def annotations(self, run):
         return f"{run.reanchored} re-anchored, {run.orphaned} orphaned"
+
+    @admin.display(description="root")
+    def short_root(self, run):
+        """The folder's last parts: a whole path pushes the columns off a laptop's screen."""
+        return run.root if len(run.root) <= 40 else "…" + run.root[-39:]
 
     @admin.display(description="git")
     def commits(self, run):

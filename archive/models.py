@@ -246,7 +246,8 @@ class ImportRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", "running (or stopped)"
         OK = "ok", "ok"
-        FAILED = "failed", "failed"
+        SOME_FILES_FAILED = "partial", "done, some files failed"
+        FAILED = "failed", "refused or stopped"
 
     # Enough to see what went wrong; the count in ``failed`` is always the whole.
     MAX_FAILURES_KEPT = 1000
@@ -287,4 +288,5 @@ class ImportRun(models.Model):
             for failure in report.failed[: self.MAX_FAILURES_KEPT]
         ]
         self.summary = report.summary()
-        self.status = self.Status.FAILED if report.failed else self.Status.OK
+        # The run did its work: files that failed are named, the rest imported.
+        self.status = self.Status.SOME_FILES_FAILED if report.failed else self.Status.OK

@@ -20,6 +20,7 @@ class ReviewSettingsForm(BilingualForm, forms.Form):
             "required": _COUNT_ERROR,
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=f"1 到 {MAX_DAILY_COUNT} 条。From 1 to {MAX_DAILY_COUNT}.",
     )
     email_digest = forms.BooleanField(
         label="每天发邮件 Email me the daily set",

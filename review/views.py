@@ -69,7 +69,11 @@ def answer(request, pk: int):
 def restore(request, pk: int):
     if not daily.restore(request.user, pk):
         raise Http404("No such card set aside")
-    messages.success(request, "已恢复：到期时会再出现。Restored: it comes back when due.")
+    messages.success(
+        request,
+        "已恢复：今天算已回顾，到期时会再出现。"
+        "Restored: it counts as reviewed today and comes back when due.",
+    )
     return redirect("review:never" if request.POST.get("next") == "never" else "review:review")
 
 

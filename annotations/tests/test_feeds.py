@@ -19,6 +19,7 @@ from annotations.tests.conftest import changes
 from annotations.values import Changes, Target
 from archive.importer import import_paths
 from archive.models import Post
+from archive.tests.test_feeds import fetch
 from conftest import save_screenshot, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -39,16 +40,6 @@ def post(archive_dir):
 
 def feed_url(user) -> str:
     return reverse("notes_feed", args=[FeedToken.issue(user).key])
-
-
-def fetch(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, response.content[:300]
-    assert response["Content-Type"] == "application/atom+xml; charset=utf-8"
-    feed = feedparser.parse(response.content)
-    assert feed.bozo == 0, feed.get("bozo_exception")
-    assert feed.version == "atom10"
-    return feed
 
 
 def annotate(user, post, quote, *, minutes_ago=0, **fields):

@@ -262,8 +262,9 @@ def test_the_command_names_what_each_missing_post_held(owner, post, tmp_path):
     err = io.StringIO()
     call_command("import_notes", str(path), user="owner", stdout=io.StringIO(), stderr=err)
     lines = err.getvalue().splitlines()
-    assert f"  item 0: post not in the archive: {gone} (own tags: 待读)" in lines
-    page_note_line = f"  item 1: post not in the archive: {gone} (page note: '"
+    # Counted as a person counts: the first item is item 1.
+    assert f"  item 1: post not in the archive: {gone} (own tags: 待读)" in lines
+    page_note_line = f"  item 2: post not in the archive: {gone} (page note: '"
     assert any(line.startswith(page_note_line) for line in lines)
 
 
@@ -323,7 +324,8 @@ def test_the_command_names_each_row_and_item_with_its_reason(owner, post, tmp_pa
     call_command(
         "import_notes", str(HYPOTHESIS_EXPORT), user="owner", stdout=io.StringIO(), stderr=err
     )
-    assert "  item 3: skipped: a reply: Pizhu has no replies yet" in err.getvalue().splitlines()
+    lines = err.getvalue().splitlines()
+    assert "  item 4 (reply-1): skipped: a reply: Pizhu has no replies yet" in lines
 
 
 def test_a_file_over_the_size_limit_is_refused_from_its_size_without_being_read(

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('root', models.TextField(help_text='The folders or files imported.')),
                 ('started_at', models.DateTimeField(db_index=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('running', 'running (or stopped)'), ('ok', 'ok'), ('failed', 'failed')], default='running', max_length=10)),
+                ('status', models.CharField(choices=[('running', 'running (or stopped)'), ('ok', 'ok'), ('partial', 'done, some files failed'), ('failed', 'refused or stopped')], default='running', max_length=10)),
                 ('git_before', models.CharField(blank=True, max_length=64)),
                 ('git_after', models.CharField(blank=True, max_length=64)),
                 ('created', models.PositiveIntegerField(default=0)),

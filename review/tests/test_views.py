@@ -126,6 +126,18 @@ def test_settings_are_saved_and_bad_values_named(owner_client, owner, make_annot
     assert ReviewSettings.objects.get(user=owner).daily_count == 2
 
 
+def test_the_settings_say_the_range_and_that_an_undo_counts_as_reviewed(
+    owner_client, owner, make_annotations
+):
+    page = owner_client.get(REVIEW).content.decode()
+    assert "1 到 50 条。From 1 to 50." in page
+    assert "You have none yet" not in page  # the owner has an email address
+    first = make_annotations(owner, 1)[0]
+    answer(owner_client, first, "never")
+    after = owner_client.post(reverse("review:restore", args=[first.pk]), follow=True)
+    assert "counts as reviewed today" in after.content.decode()
+
+
 def test_an_empty_review_says_how_to_begin(owner_client):
     page = owner_client.get(REVIEW).content.decode()
     assert "data-review-empty" in page and "No highlights or notes yet" in page
