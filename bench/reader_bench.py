@@ -9,12 +9,15 @@ then, in one run on one server:
   * the same bytes from a Django view in memory (the framework's ceiling, bench/urls.py),
   * the reader page of the median post, and the list page,
 under wrk with N connections (req/s), plus one connection for server time (p50);
+then the same signed in as a reader with a library (library.state): the reader page, the
+home page with its "continue reading" shelf, an unread list, the reading-state API;
 and search: p50/p95 of the search page over a mix of 1-, 2-, 3-character and English queries
 drawn from the archive's own text, one request at a time.
 """
 
 import argparse
 import http.client
+import json
 import random
 import re
 import shutil
@@ -43,14 +46,24 @@ def environment(data_dir: Path) -> dict:
         data_dir,
         DJANGO_SETTINGS_MODULE="bench.settings",
         PIZHU_BENCH_PAGE=str(data_dir / "page.html"),
+        PIZHU_RATE_API="off",  # wrk is one user asking thousands of times a second
     )
     env.pop("DATABASE_URL", None)
     return env
 
 
-def wrk(url: str, connections: int, duration: int) -> dict:
+def wrk(url: str, connections: int, duration: int, cookie: str = "") -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        [
+            "wrk",
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            *headers,
+            url,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -66,12 +79,12 @@ def wrk(url: str, connections: int, duration: int) -> dict:
     }
 
 
-def fetch_times(paths: list[str], port: int) -> list[float]:
+def fetch_times(paths: list[str], port: int, cookie: str = "") -> list[float]:
     connection = http.client.HTTPConnection("127.0.0.1", port)
     times = []
     for path in paths:
         started = time.perf_counter()
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = connection.getresponse()
         response.read()
         times.append((time.perf_counter() - started) * 1000)
@@ -116,6 +129,66 @@ def post_ids(env: dict) -> list[int]:
     ids = [int(pk) for pk in out.stdout.split()]
     random.Random(3).shuffle(ids)
     return ids
+
+
+# A reader with a library: 12 posts in progress (the home page's shelf), 18 read, 5
+# favourites, 3 archived, and a session to send as a cookie.
+READER_SCRIPT = """
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from archive.models import Post
+from library import state
+user, _ = get_user_model().objects.get_or_create(username="bench-reader")
+ids = list(Post.objects.order_by("-published_at").values_list("id", flat=True)[:40])
+for n, pk in enumerate(ids[:12]):
+    state.change(user, pk, {"progress": 0.1 + n / 20})
+for pk in ids[12:30]:
+    state.change(user, pk, {"read": True})
+for pk in ids[30:35]:
+    state.change(user, pk, {"favourite": True})
+for pk in ids[35:38]:
+    state.change(user, pk, {"archived": True})
+store = import_module(settings.SESSION_ENGINE).SessionStore()
+store[SESSION_KEY] = str(user.pk)
+store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+store.save()
+from accounts.models import ApiToken
+print(ApiToken.issue(user, "bench")[1])
+print(*ids[:12])
+print(f"{settings.SESSION_COOKIE_NAME}={store.session_key}")
+"""
+
+
+def signed_in_reader(env: dict) -> tuple[str, str, list[int]]:
+    """The reader's session cookie, an API token, and the ids of their posts in progress."""
+    out = run(
+        [PYTHON, "manage.py", "shell", "-v0", "-c", READER_SCRIPT],
+        env,
+        capture_output=True,
+        text=True,
+    )
+    token, ids, cookie = out.stdout.strip().splitlines()[-3:]
+    return cookie, token, [int(pk) for pk in ids.split()]
+
+
+def home_after_reading(port: int, cookie: str, token: str, ids: list[int], count: int) -> list:
+    """The home page as a reader sees it coming back from a post: a state was saved since it
+    was last rendered, so it is never in the cache."""
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    times = []
+    for n in range(count):
+        body = json.dumps({"progress": round(0.1 + n / (2 * count), 4)})
+        connection.request(
+            "PATCH",
+            f"/api/posts/{ids[n % len(ids)]}/state",
+            body,
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        assert connection.getresponse().read() and True
+        times += fetch_times(["/"], port, cookie)
+    return times
 
 
 def nginx(page_dir: Path, work: Path) -> subprocess.Popen:
@@ -234,6 +307,34 @@ def main() -> None:
         ceiling = results["django, bytes from memory (ceiling)"]["rate"]
         reader = results["django, reader page"]["rate"]
         print(f"  reader / ceiling = {reader / ceiling:.0%}")
+
+        cookie, token, in_progress = signed_in_reader(env)
+        base = f"http://127.0.0.1:{GUNICORN_PORT}"
+        signed_in = {
+            "signed in, reader page": f"{base}{reader_path}",
+            "signed in, home page with the shelf": f"{base}/",
+            "signed in, unread list": f"{base}/?state=unread",
+            "signed in, reading state (API)": f"{base}/api/posts/{median_id}/state",
+        }
+        print("signed in as a reader with 12 posts in progress, 18 read, 3 archived:")
+        for name, url in signed_in.items():
+            loaded = wrk(url, options.connections, options.duration, cookie)
+            alone = wrk(url, 1, max(3, options.duration // 2), cookie)
+            print(
+                f"  {name:38} {loaded['rate']:9.0f} req/s   server time p50 "
+                f"{alone['p50_ms']:6.2f} ms   errors {loaded['errors'] or 0}"
+            )
+        after = home_after_reading(GUNICORN_PORT, cookie, token, in_progress, 50)
+        print(
+            f"  home page after each saved state (never cached), {len(after)} views: "
+            f"p50 {percentile(after, 0.5):.1f} ms, p95 {percentile(after, 0.95):.1f} ms"
+        )
+        some = post_ids(env)[: min(50, options.queries)]
+        cold = fetch_times([f"/posts/{pk}/?signed-in-cold" for pk in some], GUNICORN_PORT, cookie)
+        print(
+            f"  reader page, first (uncached) view of {len(cold)} posts, signed in: "
+            f"p50 {percentile(cold, 0.5):.1f} ms, p95 {percentile(cold, 0.95):.1f} ms"
+        )
 
         cold_paths = [f"/posts/{pk}/?cold" for pk in post_ids(env)[: options.queries]]
         cold = fetch_times(cold_paths, GUNICORN_PORT)

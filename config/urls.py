@@ -8,6 +8,9 @@ from annotations.urls import api_urls, notebook_urls
 from library.urls import api_urls as library_api_urls
 
 urlpatterns = [
+    # First: the reader and the lists are most of the requests, and Django tries each
+    # pattern in turn (none of the archive's shadows another's below).
+    path("", include("archive.urls")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says: send them to the real one (its
     # hashed name is known only once collectstatic has run: looked up per request).
@@ -18,5 +21,4 @@ urlpatterns = [
     path("notes/", include(notebook_urls)),
     path("review/", include("review.urls")),
     path("feeds/notes/<str:key>/", notes_feed, name="notes_feed"),  # the key is the password
-    path("", include("archive.urls")),
 ]
