@@ -16,18 +16,9 @@ threads), and annotations of other users that a group's export carries.
 
 from __future__ import annotations
 
-from annotations.incoming import (
-    UNSTORABLE_MESSAGE,
-    Incoming,
-    Limits,
-    Refused,
-    check_text,
-    clean_tags,
-    timestamp,
-    unstorable,
-)
+from annotations.incoming import Incoming, Limits, Refused, check_text, clean_tags
 from annotations.models import Kind
-from annotations.values import Changes, Target
+from annotations.values import UNSTORABLE_MESSAGE, Changes, Target, timestamp, unstorable
 
 
 def looks_like(data) -> bool:
@@ -95,8 +86,8 @@ def _annotation(index: int, item, exporter: str | None, limits: Limits) -> Incom
             body=text,
             language="",
             tags=tags,
-            created=timestamp(_string(item.get("created"))),
-            modified=timestamp(_string(item.get("updated"))),
+            created=timestamp(_string(item.get("created")).strip()),
+            modified=timestamp(_string(item.get("updated")).strip()),
         ),
         title=title,
     )

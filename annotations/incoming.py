@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from django.conf import settings
 
-from annotations.jsonld import UNSTORABLE
-from annotations.values import Changes, Invalid
+from annotations import values
+from annotations.values import UNSTORABLE_MESSAGE, Changes, Invalid, unstorable
 
 
 class Refused(ValueError):
@@ -82,34 +81,16 @@ def decode(raw: bytes) -> str:
     return text
 
 
-def unstorable(value: str) -> bool:
-    """A NUL or a lone surrogate: no database column holds either."""
-    return bool(UNSTORABLE.search(value))
-
-
-UNSTORABLE_MESSAGE = "holds a NUL or an unpaired surrogate character"
-
-
 def clean_tags(names, limits: Limits, name: str) -> tuple[tuple[str, ...], list[dict]]:
-    """Tags as annotations keep them: inner whitespace collapsed, each once (any case),
-    within the limits; and the errors, for the field ``name``."""
-    errors, kept, seen = [], [], set()
-    for tag in names:
-        tag = " ".join(tag.split())
-        if not tag:
-            continue  # "a, ,b" and trailing commas: nothing was meant
-        if unstorable(tag):
-            errors.append({"field": name, "message": UNSTORABLE_MESSAGE})
-        elif len(tag) > limits.tag_chars:
-            errors.append(
-                {"field": name, "message": f"tags are limited to {limits.tag_chars} characters"}
-            )
-        elif tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            kept.append(tag)
-    if len(kept) > limits.tags:
-        errors.append({"field": name, "message": f"at most {limits.tags} tags"})
-    return tuple(kept), errors
+    """Tags as annotations keep them (``values.clean_tags``); an empty one is passed over:
+    "a, ,b" and trailing commas meant nothing."""
+    return values.clean_tags(
+        names,
+        field=name,
+        max_tags=limits.tags,
+        max_chars=limits.tag_chars,
+        empty_is_error=False,
+    )
 
 
 def check_text(value: str, name: str, limit: int, what: str) -> list[dict]:
@@ -119,16 +100,6 @@ def check_text(value: str, name: str, limit: int, what: str) -> list[dict]:
     if len(value) > limit:
         return [{"field": name, "message": f"{what} are limited to {limit} characters"}]
     return []
-
-
-def timestamp(value: str) -> datetime | None:
-    """An ISO 8601 time (``2024-03-04T05:06:07.123+00:00``, ``2024-03-04 05:06:07``, a
-    ``Z``), in UTC when it names no zone; None when it is not one."""
-    try:
-        stamp = datetime.fromisoformat(value.strip())
-        return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: year 1 east of UTC
-        return None
 
 
 def fold_title(title: str) -> str:

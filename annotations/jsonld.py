@@ -13,12 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 from django.conf import settings
 
 from annotations.models import Annotation, Colour, Kind
-from annotations.values import Changes, Invalid, Target
+from annotations.values import (
+    UNSTORABLE,
+    UNSTORABLE_MESSAGE,
+    Changes,
+    Invalid,
+    Target,
+    clean_tags,
+    timestamp,
+)
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MOTIVATIONS = {
@@ -32,8 +39,6 @@ MAX_DEPTH = 12
 MAX_SELECTORS = 10
 # A position past any real text: posts are capped in bytes at import, far below this.
 MAX_POSITION = 10**9
-# NUL ends a string in PostgreSQL; a lone surrogate cannot be written as UTF-8 at all.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # BCP 47, loosely: a language, then subtags of letters and digits (zh-Hant, en-GB, yue-HK),
 # 35 characters at most (RFC 5646's advice, and Annotation.language's length).
 _LANGUAGE = re.compile(r"(?=.{2,35}\Z)[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*\Z")
@@ -131,17 +136,14 @@ def _check_shape(data, *, max_depth: int = MAX_DEPTH) -> None:
                 raise Invalid.one(_path_to(data, value), f"nests more than {max_depth} levels")
             for key, item in value.items():
                 if UNSTORABLE.search(key):
-                    raise Invalid.one(_path_to(data, value), _UNSTORABLE_MESSAGE)
+                    raise Invalid.one(_path_to(data, value), UNSTORABLE_MESSAGE)
                 pending.append((item, depth + 1))
         elif isinstance(value, list):
             if depth == max_depth:
                 raise Invalid.one(_path_to(data, value), f"nests more than {max_depth} levels")
             pending.extend((item, depth + 1) for item in value)
         elif isinstance(value, str) and UNSTORABLE.search(value):
-            raise Invalid.one(_path_to(data, value), _UNSTORABLE_MESSAGE)
-
-
-_UNSTORABLE_MESSAGE = "holds a NUL or an unpaired surrogate character"
+            raise Invalid.one(_path_to(data, value), UNSTORABLE_MESSAGE)
 
 
 def _path_to(data, wanted) -> str:
@@ -187,7 +189,7 @@ def parse(data, *, partial: bool) -> Changes:
     if "body" in data or not partial:
         _parse_body(data.get("body", []), parsed)
     for name in ("created", "modified"):
-        if stamp := _datetime(data.get(name)):
+        if stamp := timestamp(data.get(name)):
             parsed.fields[name] = stamp
     if parsed.errors:
         raise Invalid(parsed.errors)
@@ -328,33 +330,14 @@ def _parse_body(bodies, parsed: _Parsed) -> None:
     if not isinstance(language, str) or (language and not _LANGUAGE.match(language)):
         parsed.error("body.language", "must be a BCP 47 language tag such as en or zh-Hant")
         language = ""
-    cleaned_tags, seen = [], set()
-    for tag in tags:
-        tag = " ".join(tag.split())
-        if not tag:
-            parsed.error("body.tagging", "a tag cannot be empty")
-        elif len(tag) > settings.PIZHU_MAX_TAG_CHARS:
-            parsed.error(
-                "body.tagging", f"tags are limited to {settings.PIZHU_MAX_TAG_CHARS} characters"
-            )
-        elif tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            cleaned_tags.append(tag)
-    if len(cleaned_tags) > settings.PIZHU_MAX_TAGS:
-        parsed.error("body.tagging", f"at most {settings.PIZHU_MAX_TAGS} tags")
-    parsed.fields.update(body=text, language=language, tags=tuple(cleaned_tags))
-
-
-def _datetime(value) -> datetime | None:
-    """An ISO 8601 time (UTC when it names no zone); None for anything else."""
-    if not isinstance(value, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(value)
-        stamp = (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):  # OverflowError: 0001-01-01 east of UTC
-        return None
-    return stamp
+    cleaned_tags, errors = clean_tags(
+        tags,
+        field="body.tagging",
+        max_tags=settings.PIZHU_MAX_TAGS,
+        max_chars=settings.PIZHU_MAX_TAG_CHARS,
+    )
+    parsed.errors += errors
+    parsed.fields.update(body=text, language=language, tags=cleaned_tags)
 
 
 def items_of(data, *, limit: int) -> list:

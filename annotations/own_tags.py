@@ -18,8 +18,8 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Exists, OuterRef
 
-from annotations.jsonld import CONTEXT, UNSTORABLE
-from annotations.values import Invalid
+from annotations.jsonld import CONTEXT
+from annotations.values import Invalid, clean_tags, unstorable
 from library import state
 from library.models import ReadingState, TaggedReadingState
 
@@ -129,7 +129,7 @@ def parse_jsonld(item: dict) -> OwnTags:
     errors = []
     target = item.get("target")
     source = target if isinstance(target, str) else target.get("source")
-    if not isinstance(source, str) or not source or UNSTORABLE.search(source):
+    if not isinstance(source, str) or not source or unstorable(source):
         errors.append(_error("target.source", "must be the article's URL"))
     bodies = item.get("body", [])
     if isinstance(bodies, dict):
@@ -143,11 +143,13 @@ def parse_jsonld(item: dict) -> OwnTags:
     elif not all(_is_tag(body) for body in bodies):
         errors.append(_error("body", "must be TextualBody objects with purpose tagging"))
     else:
-        tags = [body["value"] for body in bodies]
-        try:
-            tags = state.parse({"tags": tags}, partial=True, post_id=0, text_length=0)["tags"]
-        except Invalid as invalid:
-            errors += [_error("body.tagging", error["message"]) for error in invalid.errors]
+        tags, problems = clean_tags(
+            [body["value"] for body in bodies],
+            field="body.tagging",
+            max_tags=settings.PIZHU_MAX_TAGS,
+            max_chars=settings.PIZHU_MAX_TAG_CHARS,
+        )
+        errors += problems
     if errors:
         raise Invalid(errors)
     return OwnTags(source=source, tags=tuple(tags))
@@ -162,5 +164,5 @@ def _is_tag(body) -> bool:
         isinstance(body, dict)
         and body.get("purpose") == "tagging"
         and isinstance(body.get("value"), str)
-        and not UNSTORABLE.search(body["value"])
+        and not unstorable(body["value"])
     )

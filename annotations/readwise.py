@@ -21,18 +21,9 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from annotations.incoming import (
-    UNSTORABLE_MESSAGE,
-    Incoming,
-    Limits,
-    Refused,
-    check_text,
-    clean_tags,
-    timestamp,
-    unstorable,
-)
+from annotations.incoming import Incoming, Limits, Refused, check_text, clean_tags
 from annotations.models import Colour, Kind
-from annotations.values import Changes, Target
+from annotations.values import UNSTORABLE_MESSAGE, Changes, Target, timestamp, unstorable
 
 HIGHLIGHT, TITLE, AUTHOR, NOTE, COLOR, TAGS = (
     "Highlight", "Book Title", "Book Author", "Note", "Color", "Tags",

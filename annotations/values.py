@@ -9,9 +9,57 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from annotations.anchoring import Selector
+
+# NUL ends a string in PostgreSQL; a lone surrogate cannot be written as UTF-8 at all.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = "holds a NUL or an unpaired surrogate character"
+
+
+def unstorable(value: str) -> bool:
+    """A NUL or a lone surrogate: no database column holds either."""
+    return bool(UNSTORABLE.search(value))
+
+
+def clean_tags(
+    names, *, field: str, max_tags: int, max_chars: int, empty_is_error: bool = True
+) -> tuple[tuple[str, ...], list[dict]]:
+    """Tags as Pizhu keeps them, on annotations and reading states alike, whoever sent them:
+    inner whitespace collapsed, each once (any case), at most ``max_tags`` of at most
+    ``max_chars`` characters; and the errors, for ``field``. An empty tag is an error, or
+    passed over (``empty_is_error=False``: a CSV's "a, ,b" and trailing commas)."""
+    errors, kept, seen = [], [], set()
+    for tag in names:
+        tag = " ".join(tag.split())
+        if not tag:
+            if empty_is_error:
+                errors.append({"field": field, "message": "a tag cannot be empty"})
+        elif unstorable(tag):
+            errors.append({"field": field, "message": UNSTORABLE_MESSAGE})
+        elif len(tag) > max_chars:
+            errors.append(
+                {"field": field, "message": f"tags are limited to {max_chars} characters"}
+            )
+        elif tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            kept.append(tag)
+    if len(kept) > max_tags:
+        errors.append({"field": field, "message": f"at most {max_tags} tags"})
+    return tuple(kept), errors
+
+
+def timestamp(value) -> datetime | None:
+    """An ISO 8601 time (``2024-03-04T05:06:07.123+00:00``, ``2024-03-04 05:06:07``, a
+    ``Z``), in UTC when it names no zone; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+        return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: year 1 east of UTC
+        return None
 
 
 class Invalid(Exception):

@@ -14,8 +14,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from annotations import anchoring
-from annotations.jsonld import UNSTORABLE
-from annotations.values import Invalid
+from annotations.values import Invalid, clean_tags
 from archive.models import Post
 from library.models import ReadingState, Shelf, SourceVisit
 
@@ -84,7 +83,7 @@ def parse(data, *, partial: bool, post_id: int, text_length: int) -> dict:
                 error(name, f"must be a whole number from 0 to {text_length} (the text's length)")
                 continue
         elif name == "tags":
-            value = _tags(value, error)
+            value = _tags(value, errors)
             if value is None:
                 continue
         elif not isinstance(value, bool):
@@ -104,31 +103,23 @@ def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _tags(value, error) -> tuple[str, ...] | None:
-    """Tags as the annotations' are checked: trimmed, no empty one, no duplicate (case
-    folded), at most PIZHU_MAX_TAGS of at most PIZHU_MAX_TAG_CHARS characters."""
+def _tags(value, errors: list) -> tuple[str, ...] | None:
+    """Tags as the annotations' are checked (``values.clean_tags``), counted before any is
+    read; None, with ``errors`` added to, when they are refused."""
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
-        error("tags", "must be a list of strings")
+        errors.append({"field": "tags", "message": "must be a list of strings"})
         return None
     if len(value) > settings.PIZHU_MAX_TAGS:
-        error("tags", f"at most {settings.PIZHU_MAX_TAGS} tags")
+        errors.append({"field": "tags", "message": f"at most {settings.PIZHU_MAX_TAGS} tags"})
         return None
-    cleaned, seen = [], set()
-    for tag in value:
-        tag = " ".join(tag.split())
-        if not tag:
-            error("tags", "a tag cannot be empty")
-            return None
-        if UNSTORABLE.search(tag):
-            error("tags", "holds a NUL or an unpaired surrogate character")
-            return None
-        if len(tag) > settings.PIZHU_MAX_TAG_CHARS:
-            error("tags", f"tags are limited to {settings.PIZHU_MAX_TAG_CHARS} characters")
-            return None
-        if tag.casefold() not in seen:
-            seen.add(tag.casefold())
-            cleaned.append(tag)
-    return tuple(cleaned)
+    cleaned, problems = clean_tags(
+        value,
+        field="tags",
+        max_tags=settings.PIZHU_MAX_TAGS,
+        max_chars=settings.PIZHU_MAX_TAG_CHARS,
+    )
+    errors += problems
+    return None if problems else cleaned
 
 
 def text_length(post_id: int) -> int | None:
