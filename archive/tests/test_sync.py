@@ -15,7 +15,7 @@ from archive.importer import ImportReport, import_paths
 from archive.models import ImportRun, Post
 from archive.sync import posts_folder
 from archive.writer import PostWriter, follower_counts
-from conftest import render_post, save_screenshot, sign_in
+from conftest import render_post, run_python, save_screenshot, sign_in
 
 GONE_BANNER = "此文的文件已不在文库中"
 GIT_ENV = {
@@ -382,3 +382,12 @@ def test_the_outcomes_receivers_return_are_added_up_and_anything_else_ignored():
         ("other", {"quote": 1, "note": "not a count"}),
     ]
     assert follower_counts(responses) == {"quote": 3, "orphaned": 1}
+
+
+def test_a_wrong_option_is_a_usage_error_status_1_not_the_files_failed_2(tmp_path):
+    result = run_python(
+        "manage.py", "sync_archive", str(tmp_path), "--no-such-option",
+        env={"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path)},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "unrecognized arguments: --no-such-option" in result.stderr

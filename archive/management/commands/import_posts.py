@@ -1,6 +1,6 @@
 import json
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,8 +27,9 @@ class ImportStopped(CommandError):
     """Status 3: the run could not go on; its message says why."""
 
 
-class Command(BaseCommand):
-    help = "Import Jekyll posts (files, or folders searched recursively) into the archive."
+class ImportCommand(BaseCommand):
+    """What import_posts and sync_archive share: their exit statuses, --jobs, and a progress
+    bar fed by the importer."""
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -42,27 +43,20 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="post files or folders")
-        parser.add_argument("--report", metavar="FILE", help="write a JSON report to FILE")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="parse everything, write nothing"
-        )
-        parser.add_argument("--force", action="store_true", help="re-read files even if unchanged")
         parser.add_argument(
             "--jobs", type=int, default=None, help="worker processes (default: cores)"
         )
-        parser.add_argument(
-            "--reclean", action="store_true", help="also re-clean posts cleaned by an older cleaner"
-        )
 
-    def handle(self, *args, **options):
+    @staticmethod
+    def check_jobs(options) -> None:
         if options["jobs"] is not None and options["jobs"] < 1:
             raise CommandError("--jobs must be at least 1", returncode=EXIT_USAGE)
-        report_path = Path(options["report"]) if options["report"] else None
-        if report_path and not report_path.parent.is_dir():
-            raise CommandError(
-                f"--report: folder {report_path.parent} does not exist", returncode=EXIT_USAGE
-            )
+
+    @staticmethod
+    @contextmanager
+    def importing():
+        """The callbacks ``import_paths`` takes (``progress``, ``on_discovered``), drawing a
+        bar on a terminal; the importer's refusals become the command's exit statuses."""
         tqdm.monitor_interval = 0  # no monitor thread: the importer forks worker processes
         with tqdm(unit="post", disable=None, file=sys.stderr, leave=False) as bar:
 
@@ -71,21 +65,48 @@ class Command(BaseCommand):
                 bar.refresh()
 
             try:
-                with _recorded_unless(options["dry_run"], options["paths"]) as run:
-                    report = import_paths(
-                        options["paths"],
-                        dry_run=options["dry_run"],
-                        force=options["force"],
-                        jobs=options["jobs"],
-                        progress=bar.update,
-                        on_discovered=discovered,
-                    )
-                    if run:
-                        run.record(report)
+                yield {"progress": bar.update, "on_discovered": discovered}
             except ImportUsageError as exc:
                 raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
             except WorkersKeepDying as exc:
                 raise ImportStopped(str(exc), returncode=EXIT_STOPPED) from exc
+
+
+class Command(ImportCommand):
+    help = "Import Jekyll posts (files, or folders searched recursively) into the archive."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="post files or folders")
+        parser.add_argument("--report", metavar="FILE", help="write a JSON report to FILE")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="parse everything, write nothing"
+        )
+        parser.add_argument("--force", action="store_true", help="re-read files even if unchanged")
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--reclean", action="store_true", help="also re-clean posts cleaned by an older cleaner"
+        )
+
+    def handle(self, *args, **options):
+        self.check_jobs(options)
+        report_path = Path(options["report"]) if options["report"] else None
+        if report_path and not report_path.parent.is_dir():
+            raise CommandError(
+                f"--report: folder {report_path.parent} does not exist", returncode=EXIT_USAGE
+            )
+        with (
+            self.importing() as callbacks,
+            _recorded_unless(options["dry_run"], options["paths"]) as run,
+        ):
+            report = import_paths(
+                options["paths"],
+                dry_run=options["dry_run"],
+                force=options["force"],
+                jobs=options["jobs"],
+                **callbacks,
+            )
+            if run:
+                run.record(report)
 
         show_details(self, report)
         if options["reclean"] and not options["dry_run"]:

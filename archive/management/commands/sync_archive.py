@@ -1,17 +1,6 @@
-import sys
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
-
-from archive.importer import ImportUsageError
-from archive.management.commands.import_posts import (
-    EXIT_STOPPED,
-    EXIT_USAGE,
-    ImportStopped,
-    show_details,
-    show_summary,
-)
-from archive.pipeline import WorkersKeepDying
+from archive.management.commands.import_posts import ImportCommand, show_details, show_summary
 from archive.sync import SyncRefused, sync
 
 # Exit status as import_posts (0 all imported, 2 some files failed, 1 usage error, 3 stopped),
@@ -23,7 +12,7 @@ class SyncRefusedError(CommandError):
     """Status 4. Django prints the class name before the message."""
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
         "Bring the archive up to date with a folder of posts, usually a git checkout: "
         "optionally fast-forward it (--pull), then import what changed (its _posts folder, "
@@ -33,34 +22,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", help="the archive's checkout (or folder of posts)")
         parser.add_argument("--pull", action="store_true", help="git pull --ff-only in PATH first")
-        parser.add_argument(
-            "--jobs", type=int, default=None, help="worker processes (default: cores)"
-        )
+        super().add_arguments(parser)
 
     def handle(self, *args, **options):
-        if options["jobs"] is not None and options["jobs"] < 1:
-            raise CommandError("--jobs must be at least 1", returncode=EXIT_USAGE)
-        tqdm.monitor_interval = 0  # no monitor thread: the importer forks worker processes
-        with tqdm(unit="post", disable=None, file=sys.stderr, leave=False) as bar:
-
-            def discovered(total):
-                bar.total = total
-                bar.refresh()
-
+        self.check_jobs(options)
+        with self.importing() as callbacks:
             try:
                 run, report = sync(
-                    options["path"],
-                    pull_first=options["pull"],
-                    jobs=options["jobs"],
-                    progress=bar.update,
-                    on_discovered=discovered,
+                    options["path"], pull_first=options["pull"], jobs=options["jobs"], **callbacks
                 )
             except SyncRefused as exc:
                 raise SyncRefusedError(str(exc), returncode=EXIT_REFUSED) from exc
-            except ImportUsageError as exc:
-                raise CommandError(str(exc), returncode=EXIT_USAGE) from exc
-            except WorkersKeepDying as exc:
-                raise ImportStopped(str(exc), returncode=EXIT_STOPPED) from exc
         show_details(self, report)
         before, after = run.git_before[:12], run.git_after[:12]
         if options["pull"]:
