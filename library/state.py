@@ -34,9 +34,13 @@ def get(user, post_id: int) -> ReadingState:
     if found is None:
         found = ReadingState(user=user, post_id=post_id)
         found.tag_names = []
-    elif not hasattr(found, "tag_names"):
-        found.tag_names = sorted((t.name for t in found.tags.all()), key=str.casefold)
+    else:
+        found.tag_names = _tag_names(found)
     return found
+
+
+def _tag_names(state: ReadingState) -> list[str]:
+    return sorted((tag.name for tag in state.tags.all()), key=str.casefold)
 
 
 def to_json(state: ReadingState) -> dict:
@@ -125,7 +129,12 @@ def _tags(value, errors: list) -> tuple[str, ...] | None:
 def text_length(post_id: int) -> int | None:
     """The post's text length in code points (what positions count), None without a post;
     counted by the database, so the text is not loaded."""
-    found = Post.objects.filter(pk=post_id).annotate(n=Length("text")).values_list("n", flat=True)
+    found = (
+        Post.objects.filter(pk=post_id)
+        .order_by()
+        .annotate(n=Length("text"))
+        .values_list("n", flat=True)
+    )
     return next(iter(found), None)
 
 
@@ -148,7 +157,9 @@ def change(user, post_id: int, changes: dict) -> ReadingState:
     if "tags" in changes:
         state.tags.set(list(changes["tags"]))
         state.tag_names = sorted(changes["tags"], key=str.casefold)
-    return get(user, post_id) if not hasattr(state, "tag_names") else state
+    else:  # a saved scroll, every few seconds: its tags in one query, not the state again
+        state.tag_names = _tag_names(state)
+    return state
 
 
 def posts_in(posts, user, shelf: str = ""):

@@ -10,6 +10,8 @@ from library.models import ReadingState
 
 pytestmark = pytest.mark.django_db
 
+QUERIES_PER_SAVE = 8  # session, user, the text's length; savepoint, state, write, tags, release
+
 
 def url(post):
     return f"/api/posts/{post.pk}/state"
@@ -214,3 +216,10 @@ def test_the_list_costs_the_same_queries_for_2_or_5_posts(
 
 def test_anonymous_cannot_list(anonymous_client, posts):
     assert anonymous_client.get("/api/posts/").status_code == 401
+
+
+def test_a_saved_scroll_costs_a_fixed_few_queries(owner_client, post, django_assert_num_queries):
+    send(owner_client, "patch", url(post), {"progress": 0.1, "tags": ["a"]})
+    with django_assert_num_queries(QUERIES_PER_SAVE):
+        response = send(owner_client, "patch", url(post), {"progress": 0.2, "position": 9})
+    assert response.json()["tags"] == ["a"]
