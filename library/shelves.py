@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 
 from archive.browse import Facets, Filters, archive_facets, facets, facets_without
 from archive.models import Post, Source
@@ -170,11 +170,9 @@ def count(posts, filters: Filters, user) -> int:
 
 
 def left_out(user, shelf: str):
-    """The posts the list of ``shelf`` ("" or unread) leaves out of the archive, as
-    ``state.posts_in`` does: the reader's archived posts, and for unread the read ones too."""
-    mine = ReadingState.objects.of(user)
-    gone = Q(archived=True) if shelf == "" else Q(archived=True) | Q(read_at__isnull=False)
-    return Post.objects.filter(id__in=mine.filter(gone).values("post_id"))
+    """The posts the list of ``shelf`` ("" or unread) leaves out of the archive
+    (``state.left_out_of``)."""
+    return Post.objects.filter(id__in=state.left_out_of(user, shelf).values("post_id"))
 
 
 # --- New since the last visit -------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -168,19 +168,28 @@ def posts_in(posts, user, shelf: str = ""):
     mine = ReadingState.objects.of(user)
     if shelf == Shelf.ARCHIVED:
         return posts.filter(id__in=mine.filter(archived=True).values("post_id"))
-    # Usually nobody has archived anything: then there is nothing to leave out.
+    if shelf in ("", Shelf.UNREAD):
+        gone = left_out_of(user, shelf)
+        # Usually a reader has put nothing away: then no NOT IN for every post of the list.
+        return posts.exclude(id__in=gone.values("post_id")) if gone.exists() else posts
     archived = list(mine.filter(archived=True).values_list("post_id", flat=True))
     if archived:
         posts = posts.exclude(id__in=archived)
+    kept = {
+        Shelf.READ: mine.filter(read_at__isnull=False),
+        Shelf.IN_PROGRESS: mine.in_progress(),
+        Shelf.FAVOURITE: mine.filter(favourite=True),
+    }
+    return posts.filter(id__in=kept[shelf].values("post_id")) if shelf in kept else posts
+
+
+def left_out_of(user, shelf: str = ""):
+    """The reader's states whose posts the list of ``shelf`` ("" or unread) leaves out of
+    the archive: the archived ones, and for unread the read ones too."""
+    mine = ReadingState.objects.of(user)
     if shelf == Shelf.UNREAD:
-        return posts.exclude(id__in=mine.filter(read_at__isnull=False).values("post_id"))
-    if shelf == Shelf.READ:
-        return posts.filter(id__in=mine.filter(read_at__isnull=False).values("post_id"))
-    if shelf == Shelf.IN_PROGRESS:
-        return posts.filter(id__in=mine.in_progress().values("post_id"))
-    if shelf == Shelf.FAVOURITE:
-        return posts.filter(id__in=mine.filter(favourite=True).values("post_id"))
-    return posts
+        return mine.filter(Q(archived=True) | Q(read_at__isnull=False))
+    return mine.filter(archived=True)
 
 
 def states_of(user, post_ids) -> dict[int, ReadingState]:
