@@ -20,6 +20,7 @@ import { jumpTo, unlightAll, watchStepKeys } from "./annotator/passages.js";
 import { Store } from "./annotator/store.js";
 import { toast, toastBox } from "./annotator/toast.js";
 import { createToolbar } from "./annotator/toolbar.js";
+import { typing } from "./keys.js";
 
 const TRANSLATION_MODE_KEY = "pizhu-translations";
 
@@ -148,8 +149,7 @@ function start(article) {
       else if (panel.isOpen()) panel.close();
       return;
     }
-    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName);
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
     const action = {
       h: () => toolbar.highlight(reader.lastColour),
       n: () => toolbar.startDraft("note"),

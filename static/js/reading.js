@@ -12,6 +12,7 @@ import { buildContents } from "./reading/contents.js";
 import { fleeting, watchBackToTop } from "./reading/dock.js";
 import { endInSight, firstVisiblePosition, progressThrough, scrollToPosition } from "./reading/position.js";
 import { createTagEditor } from "./reading/tags.js";
+import { typing } from "./keys.js";
 
 const SAVE_AFTER_MS = 1000;
 // Annotations, images and fonts arrive after the resumed line was put at the top and push it
@@ -34,11 +35,6 @@ const DONE = {
   favourite: ["已收藏 Added to favourites.", "已取消收藏 Removed from favourites."],
   archived: ["已归档：列表里不再显示 Archived: kept, but out of the lists.", "已取消归档 Back in the lists."],
 };
-
-function typing(event) {
-  const target = event.target;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
-}
 
 // Keys that scroll the page, and a press on the scrollbar (beside the page's content box).
 const SCROLL_KEYS = new Set(["ArrowDown", "ArrowUp", "PageDown", "PageUp", "Home", "End", " "]);

@@ -2,13 +2,10 @@
 // (each answer is a button of a plain form, so the page works without this), o opens the
 // passage, ? lists the keys. Site-wide keys (/ search) stay with site.js.
 
+import { typing } from "./keys.js";
+
 const answers = document.querySelector("[data-review-answers]");
 const dialog = document.querySelector("[data-keys-dialog]");
-
-function typing(event) {
-  const target = event.target;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
-}
 
 function buttonFor(key) {
   if (!answers) return null;

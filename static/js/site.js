@@ -1,6 +1,8 @@
 // Behaviour for every page, hooked up by data- attributes: theme toggle, keyboard shortcuts,
 // click-to-load images. No inline scripts anywhere (the CSP forbids them).
 
+import { typing } from "./keys.js";
+
 const root = document.documentElement;
 
 function currentTheme() {
@@ -17,11 +19,6 @@ for (const button of document.querySelectorAll("[data-theme-toggle]")) {
     try { localStorage.setItem("pizhu-theme", next); } catch (e) { /* not remembered */ }
     label();
   });
-}
-
-function typing(event) {
-  const target = event.target;
-  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
 }
 
 document.addEventListener("keydown", (event) => {

@@ -1,6 +1,7 @@
 // The annotations API, in the W3C shapes the server speaks (annotations/jsonld.py).
 
-function csrfToken() {
+// The token is read from the cookie: pages are cached, so it cannot be written into them.
+export function csrfToken() {
   const cookie = document.cookie.split("; ").find((item) => item.startsWith("csrftoken="));
   return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
 }

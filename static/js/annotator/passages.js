@@ -1,6 +1,7 @@
 // Going to an annotation's passage: jump there and flash it (the panel, links to
 // #annotation-N, the ] and [ keys), and light it while its card or panel item is pointed at.
 
+import { typing } from "../keys.js";
 import { toast } from "./toast.js";
 
 const LIT = "pz-lit";
@@ -87,9 +88,7 @@ export function step(reader, direction) {
 export function watchStepKeys(reader) {
   document.addEventListener("keydown", (event) => {
     if (event.key !== "]" && event.key !== "[") return;
-    const target = event.target;
-    const typing = target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
-    if (typing || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event) || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     event.preventDefault();
     step(reader, event.key === "]" ? 1 : -1);
   });

@@ -1,14 +1,7 @@
 // The reading-state API (library/api.py): GET and PATCH /api/posts/<id>/state, and the POST
 // form navigator.sendBeacon can send while the page goes away.
 
-import { ApiError } from "../annotator/api.js";
-
-// The token is read from the cookie, as the annotator does: pages are cached, so it cannot
-// be written into them.
-function csrfToken() {
-  const cookie = document.cookie.split("; ").find((item) => item.startsWith("csrftoken="));
-  return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : "";
-}
+import { ApiError, csrfToken } from "../annotator/api.js";
 
 async function call(method, url, data) {
   const headers = { Accept: "application/json" };
