@@ -20,7 +20,7 @@ skipped (replies, other people's annotations).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -28,7 +28,6 @@ from django.db import DatabaseError
 
 from annotations import anchoring, hypothesis, jsonld, own_tags, readwise, services
 from annotations.incoming import Incoming, Limits, Refused, decode, fold_title
-from annotations.models import Annotation, Kind
 from annotations.values import Changes, Invalid
 from archive.models import Post
 
@@ -194,21 +193,28 @@ def _restore(user, changes: Changes, post: Post, where: dict, report: RestoreRep
     ``Invalid`` is reported by the caller."""
     given = changes.target
     try:
-        found = None if given.is_page else _find(post.text, given)
-        if found is not None:
-            if _placed_already(user, post, changes, found):  # (services check the rest)
-                return services.DUPLICATE
-            if found.method in UNIQUE:  # where the ladder will look first: its place
-                selector = anchoring.describe(post.text, found.start, found.end)
-                changes = replace(changes, target=replace(given, **asdict(selector)))
-        outcome, _ = services.restore(user, changes)
+        if given.is_page:
+            outcome, _ = services.restore(user, changes)
+        else:
+            found = _find(post.text, given)
+            if found is not None and found.method in UNIQUE:
+                found = replace(found, method="position")  # recorded as where it stands
+            outcome, _ = services.restore(user, changes, found=found)
     except DatabaseError as error:
         raise Stopped(
             f"{place_of(where)}: the database failed ({error}); the items before it were "
             "imported: run the import again for the rest",
             report,
         ) from error
-    if found is not None and outcome in (services.RESTORED, services.REANCHORED):
+    if (
+        not given.is_page
+        and found is not None
+        and outcome
+        in (
+            services.RESTORED,
+            services.REANCHORED,
+        )
+    ):
         # Measured against the position the file gave (none: found is all it can be).
         moved = given.start is not None and (given.start, given.end) != (found.start, found.end)
         outcome = services.REANCHORED if moved else services.RESTORED
@@ -247,20 +253,6 @@ def _only_place(haystack: str, needle: str) -> int | None:
     """Where ``needle`` stands in ``haystack`` when it stands there once, else None."""
     at = haystack.find(needle)
     return at if at >= 0 and haystack.find(needle, at + 1) < 0 else None
-
-
-def _placed_already(user, post: Post, changes: Changes, found: anchoring.Anchor) -> bool:
-    """Whether ``user`` has this annotation where its passage was found other than as the
-    file quotes it (whitespace, width, a typo): it was stored as the text reads there,
-    which the services, comparing the quote as written, would not recognise. (A quote
-    found as written, or placed by ``_find`` with the text's own, the services check.)"""
-    there = post.text[found.start : found.end]
-    if there == changes.target.exact or found.method in UNIQUE:
-        return False
-    return Annotation.objects.filter(
-        user=user, post=post, exact=there, body=changes.body or "",
-        kind=changes.kind or Kind.HIGHLIGHT, deleted_at__isnull=True,
-    ).exists()  # fmt: skip
 
 
 def _count(report: RestoreReport, outcome: str, passage: dict) -> None:

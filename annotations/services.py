@@ -120,13 +120,19 @@ RESTORED, REANCHORED, ORPHANED = "restored", "reanchored", "orphaned"
 DUPLICATE, POST_MISSING = "duplicate", "post missing"
 
 
+_ANCHOR_IT = object()  # restore(found=…) not given: the services look for the passage
+
+
 @transaction.atomic
-def restore(user, changes: Changes) -> tuple[str, Annotation | None]:
+def restore(user, changes: Changes, *, found=_ANCHOR_IT) -> tuple[str, Annotation | None]:
     """Bring back an annotation exported from Pizhu (here or elsewhere) for ``user``, placed
     in its post's current text. Returns the outcome and the annotation (None when it was
     already there or its post is not in this archive). The post is found by its article
-    URL: ids differ between sites.
+    URL: ids differ between sites. ``found``: where the caller already found the passage in
+    that text (an ``Anchor``, or None: nowhere), so it is not looked for twice.
 
+    It is already there when the user has it with the quote as written, or as the text
+    reads where it was found (a quote found through whitespace or a typo was stored so).
     Nothing is dropped silently: one whose passage is gone is kept as an orphan."""
     if changes.target is None:
         raise Invalid.one("target", "is required")
@@ -144,7 +150,11 @@ def restore(user, changes: Changes) -> tuple[str, Annotation | None]:
         annotation.state, annotation.anchored_by = State.ANCHORED, PAGE
         found = anchoring.Anchor(0, 0, PAGE)
     else:
-        found = anchoring.anchor(post.text, selector)
+        if found is _ANCHOR_IT:
+            found = anchoring.anchor(post.text, selector)
+        there = post.text[found.start : found.end] if found else selector.exact
+        if there != selector.exact and _already_there(user, post, there, changes):
+            return DUPLICATE, None
         place(annotation, post.text, found)
     _apply(annotation, changes)
     _check_page_note(annotation)

@@ -383,11 +383,11 @@ def test_when_the_database_fails_part_way_what_came_before_stays_and_a_rerun_com
 ):
     real_restore, calls = services.restore, []
 
-    def failing_second(user, changes):
+    def failing_second(user, changes, **options):
         calls.append(changes)
         if len(calls) == 2:
             raise DatabaseError("disk I/O error")
-        return real_restore(user, changes)
+        return real_restore(user, changes, **options)
 
     monkeypatch.setattr(services, "restore", failing_second)
     with pytest.raises(restore.Stopped, match=r"row 3: the database failed \(disk I/O error\)"):
