@@ -121,6 +121,63 @@ def other(django_user_model):
     return django_user_model.objects.create_user("other", "other@example.org", "other-password-1")
 
 
+# A reading group's personas (issue 15): alice owns ``team``, bob is a member, mod moderates
+# it, carol owns ``other_team`` (of none of them), dave is in no group.
+
+
+def _persona(name):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(name, f"{name}@example.org", f"{name}-password-1")
+
+
+@pytest.fixture
+def alice(db):
+    return _persona("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return _persona("bob")
+
+
+@pytest.fixture
+def mod(db):
+    return _persona("mod")
+
+
+@pytest.fixture
+def carol(db):
+    return _persona("carol")
+
+
+@pytest.fixture
+def dave(db):
+    return _persona("dave")
+
+
+@pytest.fixture
+def team(alice, bob, mod):
+    """alice's group: alice owns it, bob is a member, mod moderates."""
+    from groups import services
+    from groups.models import Role
+
+    group, invite = services.create_group(alice, "读书会 Reading club", "We read together.")
+    services.join(bob, invite.token)
+    services.join(mod, invite.get_absolute_url())
+    services.set_role(group.memberships.get(user=alice), mod, Role.MODERATOR)
+    return group
+
+
+@pytest.fixture
+def other_team(carol):
+    """carol's own group, which none of team's members belong to."""
+    from groups import services
+
+    group, _ = services.create_group(carol, "Other club")
+    return group
+
+
 @pytest.fixture
 def owner_client(owner):
     client = Client()

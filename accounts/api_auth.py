@@ -1,13 +1,15 @@
 """Who calls the JSON API: a signed-in session (the reader's scripts, with the CSRF token)
 or a personal token (``Authorization: Bearer pz_…``, scripts; no CSRF, a token is not
 ambient). Every API view is wrapped in ``api_view``, which also applies the API's rate limit
-(PIZHU_RATE_API, accounts.limits); errors are JSON."""
+(PIZHU_RATE_API, accounts.limits); errors are JSON, a view's Http404 and PermissionDenied
+included."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
@@ -63,7 +65,14 @@ def api_view(methods: tuple[str, ...]):
                 reason = _CsrfCheck(lambda r: None).process_view(request, None, (), {})
                 if reason:
                     return error(403, f"CSRF check failed: {reason}")
-            return view(request, *args, **kwargs)
+            # The one access helpers (annotations.access, groups.access) raise these: in the
+            # API they are JSON like every other error.
+            try:
+                return view(request, *args, **kwargs)
+            except Http404 as missing:
+                return error(404, str(missing) or "not found")
+            except PermissionDenied as denied:
+                return error(403, str(denied) or "not allowed")
 
         return wrapped
 

@@ -17,6 +17,8 @@ MESSAGES = {
     "max_length": "最多 {limit_value} 个字（现在 {show_value} 个）。"
     "At most {limit_value} characters (it has {show_value}).",
     "min_value": "不能小于 {limit_value}。Must be at least {limit_value}.",
+    "max_value": "不能大于 {limit_value}。Must be at most {limit_value}.",
+    "null_characters_not_allowed": "不能含有空字符。Null characters are not allowed.",
     "password_mismatch": "两次输入的密码不一样。The two passwords differ.",
     "password_too_short": "密码太短：至少 {min_length} 个字符。"
     "This password is too short: at least {min_length} characters.",

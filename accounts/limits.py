@@ -11,7 +11,7 @@ Two mechanisms, each where it fits:
   use up the address's allowance) and a Retry-After, which its decorator lacks (it raises a
   403), and its system check calls this site's default cache an error. The default cache
   is files in DATA_DIR, shared by the server processes of one machine;
-  ``PIZHU_CACHE_URL=redis://…`` shares the counts between machines.
+  ``CACHE_URL=redis://…`` shares the counts between machines (config.backends).
 
 A counter that cannot reach its cache lets the request through and logs it: a cache outage
 must not lock everyone out of the API, and sign-in locks do not depend on the cache.
@@ -51,6 +51,7 @@ RATE_SETTINGS = {
     "tokens": "PIZHU_RATE_TOKENS",
     "api": "PIZHU_RATE_API",
     "imports": "PIZHU_RATE_IMPORTS",
+    "invites": "PIZHU_RATE_INVITES",
 }
 # What a person is told was too many, per action.
 TOO_MANY = {
@@ -59,6 +60,7 @@ TOO_MANY = {
     "password_reset": "重设密码的请求太多。Too many password-reset requests.",
     "tokens": "新建令牌太多。Too many new tokens.",
     "imports": "导入笔记太频繁。Too many imports of notes.",
+    "invites": "加入小组的尝试太多。Too many attempts to join a group.",
 }
 
 
@@ -221,6 +223,12 @@ def used_up(action: str, who: str | None) -> int:
     except Exception:  # the cache is down: count() lets the request through too
         return 0
     return max(1, math.ceil((window + 1) * rate.seconds - now)) if used >= rate.count else 0
+
+
+def count_join_attempt(request: HttpRequest) -> Count:
+    """One attempt to join a group by an invite link, through the API or the join page,
+    whether it opens or not: invite tokens cannot be tried by the thousand."""
+    return count("invites", by_user_or_address(request))
 
 
 def count_all(action: str, request: HttpRequest, keys: tuple[Callable, ...]) -> list[Count]:

@@ -10,7 +10,7 @@ def _form(view, title: str, submit: str, form, **extra):
     bilingual form (accounts.forms)."""
     # "heading", not "title": some of these views set their own one-language title.
     context = {"heading": title, "submit": submit, **extra}
-    form_option = "authentication_form" if view is auth_views.LoginView else "form_class"
+    form_option = "authentication_form" if issubclass(view, auth_views.LoginView) else "form_class"
     return view.as_view(
         template_name="registration/form.html", extra_context=context, **{form_option: form}
     )
@@ -27,7 +27,7 @@ urlpatterns = [
     path("notes-feed/revoke/", views.revoke_feed_token, name="revoke_feed_token"),
     path(
         "login/",
-        _form(auth_views.LoginView, "登录 Sign in", "登录 Sign in", forms.LoginForm, login=True),
+        _form(views.LoginView, "登录 Sign in", "登录 Sign in", forms.LoginForm, login=True),
         name="login",
     ),
     path(

@@ -3,14 +3,17 @@ rate limits are applied by accounts.limits.FormRateLimitMiddleware."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -34,6 +37,25 @@ def _next(request) -> str:
     return wanted if safe else resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
+def joins_a_group(url: str) -> bool:
+    """Whether ``url`` (a ``next``) is an invite link's page: signing in or up is then the
+    way into a group, and the form says so (without the group's name: the invite is not
+    looked at before sign-in)."""
+    try:
+        return resolve(urlsplit(url).path).view_name == "groups:join"
+    except Resolver404:
+        return False
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, saying so when it leads into a group (``joins_a_group``)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["joining"] = joins_a_group(context.get(self.redirect_field_name) or "")
+        return context
+
+
 def signup(request):
     if not settings.PIZHU_SIGNUP_OPEN:
         raise Http404("Sign-up is closed")
@@ -44,6 +66,7 @@ def signup(request):
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(_next(request))
+    wanted = request.POST.get("next") or request.GET.get("next", "")
     return render(
         request,
         "registration/form.html",
@@ -51,7 +74,8 @@ def signup(request):
             "form": form,
             "heading": "注册 Sign up",
             "submit": "注册 Sign up",
-            "next": request.POST.get("next") or request.GET.get("next", ""),
+            "next": wanted,
+            "joining": joins_a_group(wanted),
         },
     )
 

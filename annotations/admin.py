@@ -9,8 +9,17 @@ class AnnotationAdmin(admin.ModelAdmin):
     the note, folds the search text, bumps the version (If-Match) and deletes softly. An
     edit here would skip all four."""
 
-    list_display = ["__str__", "user", "post", "kind", "colour", "state", "shared", "modified_at"]
-    list_filter = ["kind", "colour", "state", "shared"]
+    list_display = [
+        "__str__",
+        "user",
+        "post",
+        "kind",
+        "colour",
+        "state",
+        "visibility",
+        "modified_at",
+    ]
+    list_filter = ["kind", "colour", "state", "visibility", "is_reply"]
     search_fields = ["exact", "body", "user__username"]
     raw_id_fields = ["user", "post"]
 

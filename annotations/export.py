@@ -15,6 +15,11 @@ and notes (Markdown already) are fenced off from what follows them.
 Everything here is a function of the notes alone, so the same notes give byte-identical
 files: ``exported`` is the time of the newest change among them, not the clock, and zip
 entries carry that time too.
+
+A person's export holds their notes on articles, never their replies: a reply means little
+without the note it answers, and a restore would skip it. Replies go out with their notes in
+a group's export (``group_markdown``, ``group_jsonld``): every note the reader may read in
+the group with its author, and its thread of replies nested under it.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from datetime import UTC, datetime
 
 import yaml
 
-from annotations import jsonld, own_tags, readwise
+from annotations import jsonld, notebook, own_tags, readwise
 from annotations.models import Annotation, Colour, Kind, State, with_tag_names
 from archive.cleaning import block_starts
 from archive.models import Post, TaggedPost
@@ -75,16 +80,6 @@ class PostNotes:
         return self.my_tags.since if self.my_tags else _NEVER
 
 
-def _reading_order(annotation: Annotation) -> tuple:
-    return (
-        not annotation.is_page_note,
-        annotation.state != State.ANCHORED,
-        annotation.start,
-        annotation.end,
-        annotation.pk,
-    )
-
-
 def group_by_post(
     annotations: Iterable[Annotation],
     *,
@@ -103,7 +98,7 @@ def group_by_post(
     for post in tagged_posts:
         groups.setdefault(post.pk, PostNotes(post, []))
     for post_id, group in groups.items():
-        group.annotations.sort(key=_reading_order)
+        group.annotations.sort(key=notebook.reading_order)
         group.my_tags = tags.get(post_id)
     return sorted(
         (g for g in groups.values() if g.annotations or g.my_tags),
@@ -119,8 +114,10 @@ def notes_for_export(user, annotations=None, *, tagged=None) -> list[PostNotes]:
     if annotations is None:
         annotations = Annotation.objects.owned_by(user).alive()
         tagged = own_tags.tagged_states(user) if tagged is None else tagged
-    queryset = annotations.filter(user=user, deleted_at__isnull=True).select_related(
-        "user", "post", "post__source"
+    queryset = (
+        annotations.filter(user=user, deleted_at__isnull=True)
+        .notes()
+        .select_related("user", "post", "post__source")
     )
     annotations = with_tag_names(queryset.defer("post__raw_body", "post__raw_front_matter"))
     posts = {}
@@ -267,7 +264,11 @@ def own_tags_line(group: PostNotes) -> str:
     return f"{OWN_TAGS_LABEL} {' '.join(names)}"
 
 
-def annotation_markdown(group: PostNotes, annotation: Annotation, *, base_url: str) -> str:
+def annotation_markdown(
+    group: PostNotes, annotation: Annotation, *, base_url: str, byline: Iterable[str] = ()
+) -> str:
+    """The quote, the note, then a line of what else there is to say (``byline`` first: a
+    group's export names the author there)."""
     paragraphs = quote_paragraphs(group.post, annotation)
     parts = [blockquote(paragraphs)] if paragraphs else []  # a page note quotes nothing
     note = annotation.body.strip("\n")
@@ -276,7 +277,7 @@ def annotation_markdown(group: PostNotes, annotation: Annotation, *, base_url: s
         parts.append(f"{label}\n\n{_fenced_note(note)}")  # apart: a note's --- is its own
     elif note:
         parts.append(_fenced_note(note))
-    meta = [f"#{tag_name(tag)}" for tag in sorted(annotation.tag_names)]
+    meta = [*byline, *(f"#{tag_name(tag)}" for tag in sorted(annotation.tag_names))]
     meta.append(COLOUR_NAMES.get(annotation.colour, annotation.colour))
     if annotation.state == State.ORPHANED:
         meta.append("orphaned")
@@ -480,3 +481,167 @@ def readwise_csv(groups: list[PostNotes], *, base_url: str) -> str:
 
 def _post_filename(group: PostNotes) -> str:
     return safe_filename(group.post.title, group.post.pk, group.post.published_at)
+
+
+# --- a group's notes ---------------------------------------------------------------------------
+
+GROUP_COLLECTION_NAME = "pizhu-group"
+GROUP_FORMATS = {
+    "md": ("text/markdown; charset=utf-8", ".md"),
+    "json": ("application/ld+json; charset=utf-8", ".jsonld"),
+}
+MISSING_NOTE = "*原批注已删除或不再可见。The note replied to was deleted or is no longer shown.*"
+REPLIES_LABEL = "回复 Replies:"
+HIDDEN_MARK = "已隐藏 hidden"
+
+
+def group_notes_for_export(user, group, filters) -> list[notebook.GroupPostEntry]:
+    """The notes of ``group`` that ``user`` may read and ``filters``
+    (``notebook.GroupNotebookFilters``) pick, each with the replies ``user`` may read under
+    it, grouped by post (posts in a stable order); with no filter on notes, also the
+    replies whose note is missing. A fixed number of queries whatever the numbers."""
+    orphans = notebook.group_orphan_replies(user, group, filters)
+    notes = with_tag_names(
+        notebook.group_notes(user, group, filters)
+        .with_reply_counts()
+        .select_related("user", "post", "post__source")
+        .defer("post__raw_body", "post__raw_front_matter", "search_text", "user__password")
+    )
+    posts: dict[int, Post] = {}
+    for note in notes:  # one Post object per post, shared by its notes and replies
+        note.post = posts.setdefault(note.post_id, note.post)
+        note.group = group
+    post_ids = set(posts)
+    if orphans is not None:
+        post_ids |= set(orphans.order_by().values_list("post_id", flat=True).distinct())
+    threads = notebook.threads_by_post(user, group, notes, post_ids, orphans=orphans is not None)
+    if missing := post_ids - set(posts):  # only replies there: nothing of the text is quoted
+        posts.update(
+            (post.pk, post)
+            for post in Post.objects.filter(pk__in=missing)
+            .select_related("source")
+            .defer("raw_body", "raw_front_matter", "body_html", "text")
+        )
+    entries = []
+    for pk, post_threads in threads.items():
+        if not post_threads:
+            continue
+        for thread in post_threads:
+            for reply, _ in thread.replies:
+                reply.post, reply.group = posts[pk], group
+        entries.append(notebook.GroupPostEntry(posts[pk], post_threads))
+    return sorted(
+        entries,
+        key=lambda e: (e.post.published_at or datetime.min.replace(tzinfo=UTC), e.post.pk),
+    )
+
+
+def _everything(entries: list[notebook.GroupPostEntry]) -> list[Annotation]:
+    """Every note and reply of ``entries``, each note followed by its thread."""
+    found = []
+    for entry in entries:
+        for thread in entry.threads:
+            if thread.note is not None:
+                found.append(thread.note)
+            found += [reply for reply, _ in thread.replies]
+    return found
+
+
+def _byline(annotation: Annotation) -> list[str]:
+    """The author first, then whether a moderator hid it (only a moderator or its author
+    reads a hidden note: annotations.access)."""
+    line = [f"— {escape_markdown(annotation.user.get_username())}"]
+    if annotation.hidden_at is not None:
+        line.append(HIDDEN_MARK)
+    return line
+
+
+def reply_markdown(reply: Annotation, depth: int, *, base_url: str) -> str:
+    """A reply as a list item, nested ``depth`` deep: its note as written, then its author,
+    day and block id. Every line is indented under its item, so a reply's own Markdown
+    (paragraphs, lists, code) stays inside it."""
+    indent = "  " * depth
+    meta = [*_byline(reply), _stamp(reply.created_at)[:10]]
+    meta += [f"#{tag_name(tag)}" for tag in sorted(getattr(reply, "tag_names", []))]
+    meta.append(f"[↗]({base_url}{reply.get_absolute_url()}) ^pizhu-{reply.pk}")
+    first, *rest = _fenced_note(reply.body.strip()).split("\n")
+    rest += ["", " · ".join(meta)]
+    lines = [
+        f"{indent[:-2]}- {first}",
+        *(f"{indent}{line}" if line.strip() else "" for line in rest),
+    ]
+    return "\n".join(lines)
+
+
+def thread_markdown(post: Post, thread: notebook.Thread, *, base_url: str) -> str:
+    if thread.note is not None:
+        head = annotation_markdown(
+            PostNotes(post, []), thread.note, base_url=base_url, byline=_byline(thread.note)
+        )
+    else:
+        head = MISSING_NOTE
+    if not thread.replies:
+        return head
+    replies = "\n\n".join(
+        reply_markdown(reply, depth, base_url=base_url) for reply, depth in thread.replies
+    )
+    return f"{head}\n\n{REPLIES_LABEL}\n\n{replies}"
+
+
+def group_markdown(group, entries: list[notebook.GroupPostEntry], *, base_url: str) -> str:
+    """A group's notes in one file: front matter naming the group, a heading with its name,
+    then each post (title, source, day, URL) with its page notes, its passages in reading
+    order and the replies left under missing notes, each note with its author and its
+    replies nested under it."""
+    everything = _everything(entries)
+    data = {
+        "group": group.name,
+        "exported": _stamp(max(a.modified_at for a in everything)) if everything else None,
+        "posts": len(entries),
+        "notes": sum(len(entry.notes) for entry in entries),
+        "replies": sum(1 for a in everything if a.is_reply),
+    }
+    data = {key: value for key, value in data.items() if value is not None}
+    head = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
+    sections = [f"# 小组笔记 Group notes: {escape_markdown(' '.join(group.name.split()))}"]
+    if description := "\n".join(_clean_lines(group.description)).strip():
+        sections.append(escape_markdown(description))
+    for entry in entries:
+        post = entry.post
+        meta = [f"- 来源 Source: {escape_markdown(post.source.name)}", f"- <{post.url}>"]
+        if post.published_at:
+            meta.insert(1, f"- 发布 Published: {post.published_at.astimezone(UTC).date()}")
+        sections.append(f"## {escape_markdown(' '.join(post.title.split()))}")
+        sections.append("\n".join(meta))
+        page = [t for t in entry.threads if t.note is not None and t.note.is_page_note]
+        rest = [t for t in entry.threads if t not in page]
+        if page:
+            sections.append(f"#{PAGE_NOTES_HEADING}")  # one level down: under the post's
+            sections += [thread_markdown(post, t, base_url=base_url) for t in page]
+            if rest:
+                sections.append(f"#{PASSAGES_HEADING}")
+        sections += [thread_markdown(post, t, base_url=base_url) for t in rest]
+    if not entries:
+        sections.append("没有笔记。No notes.")
+    return f"---\n{head}---\n\n" + "\n\n".join(sections) + "\n"
+
+
+def group_jsonld(group, entries: list[notebook.GroupPostEntry], *, base_url: str) -> dict:
+    """A W3C AnnotationCollection of the group's notes, each followed by its replies
+    (motivation ``replying``, target: the IRI of the annotation answered)."""
+    return jsonld.collection(
+        _everything(entries), base_url=base_url, label=f"Pizhu group: {group.name}"
+    )
+
+
+def render_group(fmt: str, group, entries, *, base_url: str) -> Rendered:
+    """A group's notes as a file: ``md`` (Markdown) or ``json`` (W3C JSON-LD)."""
+    if fmt == "md":
+        content = group_markdown(group, entries, base_url=base_url)
+    elif fmt == "json":
+        content = dumps_jsonld(group_jsonld(group, entries, base_url=base_url))
+    else:
+        raise ExportError(f"no such format: {fmt!r} (one of {', '.join(GROUP_FORMATS)})")
+    content_type, suffix = GROUP_FORMATS[fmt]
+    name = safe_filename(group.name, group.pk, None).removesuffix(".md")
+    return Rendered(f"{GROUP_COLLECTION_NAME}-{name}{suffix}", content_type, content.encode())

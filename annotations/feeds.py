@@ -100,6 +100,7 @@ class NotesFeed(Feed):
         annotations = (
             Annotation.objects.owned_by(user)
             .alive()
+            .notes()  # a reply is read in its thread, not as a note on the page
             .select_related("post")
             .only(*_FIELDS)
             .order_by("-modified_at", "-id")[:FEED_ENTRIES]

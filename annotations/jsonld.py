@@ -16,7 +16,7 @@ import re
 
 from django.conf import settings
 
-from annotations.models import Annotation, Colour, Kind
+from annotations.models import Annotation, Colour, Kind, Visibility
 from annotations.values import (
     UNSTORABLE,
     UNSTORABLE_MESSAGE,
@@ -66,9 +66,9 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
     ]
     data = {
         "@context": CONTEXT,
-        "id": f"{base_url}/api/annotations/{annotation.pk}",
+        "id": annotation_iri(annotation.pk, base_url),
         "type": "Annotation",
-        "motivation": MOTIVATIONS[annotation.kind],
+        "motivation": REPLYING if annotation.is_reply else MOTIVATIONS[annotation.kind],
         "created": annotation.created_at.isoformat(),
         "modified": annotation.modified_at.isoformat(),
         "creator": {"type": "Person", "nickname": annotation.user.get_username()},
@@ -81,13 +81,26 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
             "colourName": annotation.get_colour_display(),
             "bodyHtml": annotation.body_html,
             "state": annotation.state,
-            "shared": annotation.shared,
+            "visibility": annotation.visibility,
+            "group": annotation.group_id,
+            # For old clients: "shared" was "everyone signed in".
+            "shared": annotation.visibility == Visibility.EVERYONE,
             "pageNote": annotation.is_page_note,
+            "replies": _reply_count(annotation),
+            "hidden": annotation.hidden_at is not None,
             "version": annotation.version,
         },
     }
+    if annotation.group_id is not None:
+        data["pizhu"]["groupName"] = annotation.group.name
+    if annotation.is_reply:
+        data["pizhu"]["parent"] = annotation.parent_id
+        # W3C: a reply's target is the annotation it answers (its IRI); one whose note is
+        # gone for good (its author's account deleted) keeps to the article.
+        if annotation.parent_id is not None:
+            data["target"] = annotation_iri(annotation.parent_id, base_url)
     # A page note targets the whole article, like Hypothesis' page notes: no selector.
-    if not annotation.is_page_note:
+    if not annotation.is_page_note and not annotation.is_reply:
         data["target"]["selector"] = [
             {
                 "type": "TextQuoteSelector",
@@ -100,6 +113,27 @@ def annotation_to_jsonld(annotation: Annotation, *, base_url: str = "") -> dict:
     if bodies:
         data["body"] = bodies
     return data
+
+
+REPLYING = "replying"
+_ANNOTATION_IRI = re.compile(r"(?:^|/api/annotations/)(\d{1,18})/?\Z")
+
+
+def annotation_iri(pk: int, base_url: str = "") -> str:
+    return f"{base_url}/api/annotations/{pk}"
+
+
+def _reply_count(annotation: Annotation) -> int:
+    """Annotated by ``with_reply_counts`` on reads; counted here after a write."""
+    count = getattr(annotation, "reply_count", None)
+    if count is None:
+        count = (
+            Annotation.objects.filter(pk=annotation.pk)
+            .with_reply_counts()
+            .values_list("reply_count", flat=True)
+            .first()
+        ) or 0
+    return count
 
 
 class _Parsed:
@@ -181,11 +215,7 @@ def parse(data, *, partial: bool) -> Changes:
             parsed.fields["colour"] = extra["colour"]
         else:
             parsed.error("pizhu.colour", f"must be one of {', '.join(Colour.values)}")
-    if "shared" in extra:
-        if isinstance(extra["shared"], bool):
-            parsed.fields["shared"] = extra["shared"]
-        else:
-            parsed.error("pizhu.shared", "must be true or false")
+    _parse_visibility(extra, parsed)
     if "body" in data or not partial:
         _parse_body(data.get("body", []), parsed)
     for name in ("created", "modified"):
@@ -196,7 +226,59 @@ def parse(data, *, partial: bool) -> Changes:
     return Changes(**parsed.fields)
 
 
+def _parse_visibility(extra: dict, parsed: _Parsed) -> None:
+    """``pizhu.visibility`` (with ``pizhu.group`` for a group), or the old ``pizhu.shared``:
+    true is "everyone", false "private". Whether the group is the user's, the services say."""
+    if "shared" in extra and "visibility" not in extra:
+        if isinstance(extra["shared"], bool):
+            parsed.fields["visibility"] = (
+                Visibility.EVERYONE if extra["shared"] else Visibility.PRIVATE
+            )
+        else:
+            parsed.error("pizhu.shared", "must be true or false")
+        return
+    if "visibility" not in extra:
+        if extra.get("group") is not None:
+            parsed.error("pizhu.visibility", 'must be "group" when a group is named')
+        return
+    visibility = extra["visibility"]
+    if not isinstance(visibility, str) or visibility not in Visibility.values:
+        parsed.error("pizhu.visibility", f"must be one of {', '.join(Visibility.values)}")
+        return
+    group = extra.get("group")
+    if visibility == Visibility.GROUP:
+        if not isinstance(group, int) or isinstance(group, bool) or not 0 < group <= MAX_POSITION:
+            parsed.error("pizhu.group", "must be the id of one of your groups")
+            return
+        parsed.fields["group"] = group
+    elif group is not None:
+        parsed.error("pizhu.group", 'is only given with visibility "group"')
+        return
+    parsed.fields["visibility"] = visibility
+
+
+def _parse_reply_target(data: dict, parsed: _Parsed) -> None:
+    """A reply's target: the IRI of the annotation it answers (or its id), as a string or
+    an object's ``id`` or ``source``."""
+    target = data.get("target")
+    if isinstance(target, list) and len(target) == 1:
+        target = target[0]
+    if isinstance(target, dict):
+        target = target.get("id") or target.get("source")
+    if isinstance(target, int) and not isinstance(target, bool):
+        target = str(target)
+    match = _ANNOTATION_IRI.search(target) if isinstance(target, str) else None
+    if match is None:
+        parsed.error("target", "a reply's target must be the id of the annotation it answers")
+        return
+    parsed.fields["parent"] = int(match.group(1))
+
+
 def _parse_target(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) -> None:
+    if data.get("motivation") == REPLYING:
+        if "target" in data or not partial:
+            _parse_reply_target(data, parsed)
+        return
     target = data.get("target")
     if target is None:
         if not partial:
@@ -282,13 +364,19 @@ def _text(value) -> str:
 
 def _parse_kind(data: dict, extra: dict, parsed: _Parsed, *, partial: bool) -> None:
     kind = extra.get("kind")
+    if data.get("motivation") == REPLYING:
+        if kind not in (None, Kind.NOTE):
+            parsed.error("pizhu.kind", "a reply is a note")
+            return
+        parsed.fields["kind"] = Kind.NOTE
+        return
     if kind is None and "motivation" in data:
         motivation = data["motivation"]
         kind = {"highlighting": Kind.HIGHLIGHT, "commenting": Kind.NOTE}.get(
             motivation if isinstance(motivation, str) else None
         )
         if kind is None:
-            parsed.error("motivation", "must be highlighting or commenting")
+            parsed.error("motivation", "must be highlighting, commenting or replying")
             return
     if kind is None:
         if not partial:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from taggit.managers import TaggableManager
@@ -32,6 +33,14 @@ class Colour(models.TextChoices):
     BLUE = "blue", "蓝 Blue"
     PINK = "pink", "粉 Pink"
     PURPLE = "purple", "紫 Purple"
+
+
+class Visibility(models.TextChoices):
+    """Who may read an annotation besides its author (annotations.access decides)."""
+
+    PRIVATE = "private", "只有我 Only me"
+    GROUP = "group", "小组 Group"
+    EVERYONE = "everyone", "所有人 Everyone"
 
 
 class State(models.TextChoices):
@@ -59,10 +68,42 @@ class AnnotationQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def visible_to(self, user):
-        """What ``user`` may read: their own, and what others shared with signed-in users."""
+        """What ``user`` may read (annotations.access.visible): one query set, whatever the
+        number of their groups."""
+        from annotations import access
+
         if not user.is_authenticated:
             return self.none()
-        return self.alive().filter(Q(user=user) | Q(shared=True))
+        return self.alive().filter(access.visible(user))
+
+    def notes(self):
+        """Annotations of posts, not replies to other annotations."""
+        return self.filter(is_reply=False)
+
+    def replies(self):
+        return self.filter(is_reply=True)
+
+    def with_reply_counts(self):
+        """Each with ``reply_count``: its direct replies that everyone who reads it reads too:
+        alive, not hidden, with its audience. A reply left out of it (its author left the
+        group, or the note was made private: the reply became private to its author) is
+        neither counted nor hinted at."""
+        outer = models.OuterRef
+        counted = (
+            Annotation.objects.filter(
+                parent_id=outer("pk"),
+                deleted_at__isnull=True,
+                hidden_at__isnull=True,
+                visibility=outer("visibility"),
+            )
+            .filter(~Q(visibility="group") | Q(group_id=outer("group_id")))
+            .filter(~Q(visibility="private") | Q(user_id=outer("user_id")))
+            .order_by()
+            .values("parent_id")
+            .annotate(count=models.Count("*"))
+            .values("count")
+        )
+        return self.annotate(reply_count=Coalesce(models.Subquery(counted), 0))
 
     def owned_by(self, user):
         if not user.is_authenticated:
@@ -72,7 +113,9 @@ class AnnotationQuerySet(models.QuerySet):
     def for_api(self):
         """With what the JSON-LD needs of the user and the post: never the post's bodies.
         Tags come from ``with_tag_names`` (taggit's prefetch builds a query per object)."""
-        return self.select_related("user", "post").only(*_API_FIELDS, "user__username", "post__url")
+        return self.select_related("user", "post", "group").only(
+            *_API_FIELDS, "user__username", "post__url", "group__name"
+        )
 
     def passages(self):
         """Annotations of a passage: not page notes (which have no range to re-anchor)."""
@@ -106,6 +149,9 @@ class AnnotationQuerySet(models.QuerySet):
         published_since: date | None = None,
         published_until: date | None = None,
         user=None,
+        group: int | None = None,
+        visibility: str | None = None,
+        parent: int | None = None,
     ):
         """The filters of the API, the notebook and ``export_notes``, each optional (None or
         empty: not applied). Values are checked by the caller's form; ``source`` is a
@@ -126,6 +172,12 @@ class AnnotationQuerySet(models.QuerySet):
             annotations = annotations.filter(post__source__slug=source)
         if user is not None:
             annotations = annotations.filter(user=user)
+        if group is not None:
+            annotations = annotations.filter(group_id=group)
+        if visibility:
+            annotations = annotations.filter(visibility=visibility)
+        if parent is not None:
+            annotations = annotations.filter(parent_id=parent)
         zone = timezone.get_current_timezone()
         for field, first, last in (
             ("created_at", since, until),
@@ -146,7 +198,8 @@ class AnnotationQuerySet(models.QuerySet):
 # fmt: off
 EDITABLE_FIELDS = (
     "kind", "colour", "body", "body_html", "language", "exact", "prefix", "suffix", "start",
-    "end", "state", "anchored_by", "shared", "modified_at", "deleted_at", "search_text",
+    "end", "state", "anchored_by", "visibility", "group", "modified_at", "deleted_at",
+    "search_text",
 )
 ANCHOR_FIELDS = (
     "exact", "prefix", "suffix", "start", "end", "state", "anchored_by", "search_text",
@@ -158,6 +211,9 @@ _API_FIELDS = (
     "post",
     "created_at",
     "version",
+    "parent",
+    "is_reply",
+    "hidden_at",
     *(f for f in EDITABLE_FIELDS if f != "search_text"),
 )
 
@@ -184,7 +240,26 @@ class Annotation(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.ANCHORED)
     anchored_by = models.CharField(max_length=12, blank=True, help_text="How it was last found.")
 
-    shared = models.BooleanField(default=False, help_text="Visible to every signed-in user.")
+    # Private unless its author says otherwise; "group" names the group (a member's).
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    # PROTECT: a group is deleted through groups.services, which makes its notes private.
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
+    )
+    # A reply: a note on another annotation (W3C motivation "replying"), with its audience.
+    # is_reply stays when the note replied to is gone for good (its author's account deleted).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    is_reply = models.BooleanField(default=False)
+    # Hidden by a moderator: gone for the group, still shown to its author with a notice.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
     # Quote, note and tags folded (simplified, half-width, lower case: search_text.fold),
     # so the notebook's search finds 經濟 with 经济 and Growth with growth.
     search_text = models.TextField(blank=True, editable=False)
@@ -200,7 +275,8 @@ class Annotation(models.Model):
         ordering = ["post_id", "start", "end", "id"]
         indexes = [
             models.Index(fields=["user", "post"], name="annotation_user_post"),
-            models.Index(fields=["post", "shared"], name="annotation_post_shared"),
+            models.Index(fields=["post", "visibility"], name="annotation_post_visibility"),
+            models.Index(fields=["group", "-modified_at"], name="annotation_group_modified"),
             models.Index(fields=["user", "-modified_at"], name="annotation_user_modified"),
         ]
         constraints = [
@@ -208,7 +284,13 @@ class Annotation(models.Model):
             models.CheckConstraint(
                 condition=Q(end__gt=models.F("start")) | Q(start=0, end=0, exact=""),
                 name="annotation_range_or_page",
-            )
+            ),
+            # A group note names its group; no other does.
+            models.CheckConstraint(
+                condition=Q(visibility="group", group__isnull=False)
+                | (~Q(visibility="group") & Q(group__isnull=True)),
+                name="annotation_group_visibility",
+            ),
         ]
 
     def __str__(self):
@@ -220,7 +302,7 @@ class Annotation(models.Model):
     @property
     def is_page_note(self) -> bool:
         """A note on the whole article, like Hypothesis' page notes: no passage."""
-        return self.exact == "" and self.start == self.end == 0
+        return self.exact == "" and self.start == self.end == 0 and not self.is_reply
 
     @property
     def selector(self) -> Selector:
@@ -233,6 +315,37 @@ class Annotation(models.Model):
     @property
     def etag(self) -> str:
         return f'"{self.pk}.{self.version}"'
+
+
+class Flag(models.Model):
+    """A member's report that an annotation breaks the group's rules, for its moderators."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "user"], name="unique_flag_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} flagged {self.annotation_id}"
+
+
+class ReplyInbox(models.Model):
+    """When ``user`` last looked at the replies to their notes, and when the last came:
+    the unread count's bound and the page cache's stamp (annotations.replies)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    seen_at = models.DateTimeField(null=True, blank=True)
+    last_reply_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"replies to {self.user}"
 
 
 def with_tag_names(objects, through=TaggedAnnotation):

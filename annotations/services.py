@@ -10,14 +10,27 @@ raises ``Conflict`` instead of overwriting someone else's edit.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
-from annotations import anchoring, markdown
-from annotations.models import ANCHOR_FIELDS, EDITABLE_FIELDS, Annotation, Kind, State
-from annotations.values import Changes, Invalid, Target
+from annotations import access, anchoring, markdown
+from annotations.models import (
+    ANCHOR_FIELDS,
+    EDITABLE_FIELDS,
+    Annotation,
+    Flag,
+    Kind,
+    ReplyInbox,
+    State,
+    Visibility,
+)
+from annotations.values import UNSTORABLE, UNSTORABLE_MESSAGE, Changes, Invalid, Target
 from archive.models import Post
 from archive.search_text import fold
 
@@ -41,10 +54,13 @@ def find_post(reference: int | str, *, host: str = "") -> Post:
 def create(user, changes: Changes, *, host: str = "") -> Annotation:
     """A new annotation on the passage the user selected (checked against the post's text).
     ``host``: this site's host, so a reader URL on it names its post."""
+    if changes.parent is not None:
+        return _create_reply(user, changes)
     if changes.target is None:
         raise Invalid.one("target", "is required")
     post = find_post(changes.target.post, host=host)
     annotation = Annotation(user=user, post=post, state=State.ANCHORED, anchored_by="selection")
+    _check_audience(user, changes)
     if changes.target.is_page:
         annotation.anchored_by = PAGE
         annotation.set_selector(changes.target.selector)  # no quote, no range
@@ -62,6 +78,15 @@ def update(
 ) -> Annotation:
     """Apply ``changes`` (a full or partial change). A new selection re-attaches the
     annotation, to the same post only: an orphan is re-attached by selecting new text."""
+    audience = (annotation.visibility, annotation.group_id)
+    if annotation.is_reply:
+        _check_reply_changes(annotation, changes)
+        changes = _for_reply(changes)
+    elif changes.visibility is not None:
+        _check_audience(annotation.user, changes)
+        _check_not_hidden(annotation, changes)
+    if changes.parent is not None and changes.parent != annotation.parent_id:
+        raise Invalid.one("target", "an annotation cannot become a reply")
     if (target := changes.target) is not None:
         post = find_post(target.post, host=host)
         if post.pk != annotation.post_id:
@@ -85,7 +110,142 @@ def update(
     _save_if_version(annotation, expected_version)
     if changes.tags is not None:
         annotation.tags.set(list(changes.tags))
+    if (annotation.visibility, annotation.group_id) != audience:
+        _share_with_replies(annotation)
     return annotation
+
+
+# --- replies, audiences and moderation -------------------------------------------------------
+
+
+def _check_audience(user, changes: Changes) -> None:
+    """A note goes to a group only of its author's."""
+    if changes.visibility == Visibility.GROUP:
+        access.check_group(user, changes.group)
+
+
+def _check_not_hidden(annotation: Annotation, changes: Changes) -> None:
+    """A hidden note keeps its audience: moved elsewhere it would leave its moderators'
+    sight (or, moved back and forth, escape them)."""
+    if annotation.hidden_at is None:
+        return
+    group = changes.group if changes.visibility == Visibility.GROUP else None
+    if (changes.visibility, group) != (annotation.visibility, annotation.group_id):
+        raise Invalid.one("pizhu.visibility", "a hidden note keeps its audience")
+
+
+def _create_reply(user, changes: Changes) -> Annotation:
+    """A reply to annotation ``changes.parent``, which ``user`` must be allowed to reply to
+    (annotations.access); it takes the note's post and audience, whatever the client said."""
+    try:
+        parent = access.annotation_for(user, changes.parent, access.REPLY)
+    except (Http404, PermissionDenied) as exc:
+        raise Invalid.one("target", "no annotation you can reply to has this id") from exc
+    reply = Annotation(
+        user=user,
+        post_id=parent.post_id,
+        parent=parent,
+        is_reply=True,
+        kind=Kind.NOTE,
+        visibility=parent.visibility,
+        group_id=parent.group_id,
+        exact="",  # about the note, not a passage: no quote, no range
+        start=0,
+        end=0,
+        state=State.ANCHORED,
+        anchored_by=PAGE,
+    )
+    _apply(reply, _for_reply(changes))
+    if not reply.body.strip():
+        raise Invalid.one("body.value", "a reply needs a note")
+    _insert(reply, changes.tags or ())
+    if parent.user_id != user.pk:
+        ReplyInbox.objects.update_or_create(
+            user_id=parent.user_id, defaults={"last_reply_at": reply.created_at}
+        )
+    return reply
+
+
+def _check_reply_changes(reply: Annotation, changes: Changes) -> None:
+    """A reply's audience is its note's: a client may repeat it, not change it."""
+    if changes.visibility is None:
+        return
+    group = changes.group if changes.visibility == Visibility.GROUP else None
+    if (changes.visibility, group) != (reply.visibility, reply.group_id):
+        raise Invalid.one("pizhu.visibility", "a reply is seen by those who see its note")
+
+
+def _for_reply(changes: Changes) -> Changes:
+    """What a reply takes of ``changes``: its note, language and tags."""
+    return Changes(body=changes.body, language=changes.language, tags=changes.tags)
+
+
+def _share_with_replies(note: Annotation) -> None:
+    """Replies have their note's audience: when it changes, the whole thread follows."""
+    parents = [note.pk]
+    while parents:
+        replies = Annotation.objects.filter(parent_id__in=parents)
+        replies.exclude(visibility=note.visibility, group_id=note.group_id).update(
+            visibility=note.visibility, group_id=note.group_id, version=F("version") + 1
+        )
+        parents = list(replies.values_list("pk", flat=True))
+
+
+def make_private(*, group, user=None) -> int:
+    """Every note in ``group`` (of ``user`` only, when given) becomes private to its author:
+    how leaving, removal and deleting a group keep everyone's words. Returns how many."""
+    annotations = Annotation.objects.filter(group=group)
+    if user is not None:
+        annotations = annotations.filter(user=user)
+    # Private notes have no moderators: a hidden one is simply its author's again.
+    return annotations.update(
+        visibility=Visibility.PRIVATE,
+        group=None,
+        hidden_at=None,
+        hidden_by=None,
+        version=F("version") + 1,
+    )
+
+
+def hide(annotation: Annotation, by) -> None:
+    """A moderator hides a note from its audience; its author still sees it, with a notice.
+    Not a change of the note: its version (the author's edits) is left alone."""
+    Annotation.objects.filter(pk=annotation.pk).update(hidden_at=timezone.now(), hidden_by=by)
+    annotation.hidden_at, annotation.hidden_by = timezone.now(), by
+
+
+@transaction.atomic
+def unhide(annotation: Annotation) -> None:
+    """Shows a hidden note again. Its flags stayed with it while it was hidden (why it was
+    hidden, for its moderators); showing it again answers them, so they go too, or the note
+    would come back among those awaiting a decision."""
+    Annotation.objects.filter(pk=annotation.pk).update(hidden_at=None, hidden_by=None)
+    annotation.hidden_at = annotation.hidden_by = None
+    dismiss_flags(annotation)
+
+
+def dismiss_flags(annotation: Annotation) -> int:
+    """Its moderators judged ``annotation``'s flags wrong: they go (a new flag may come
+    later). Returns how many."""
+    deleted, _ = Flag.objects.filter(annotation=annotation).delete()
+    return deleted
+
+
+MAX_FLAG_REASON_CHARS = 500
+
+
+def flag(annotation: Annotation, user, reason: str = "") -> Flag:
+    """``user`` reports ``annotation`` to its moderators (once: again updates the reason)."""
+    if not isinstance(reason, str):
+        raise Invalid.one("reason", "must be text")
+    if len(reason) > MAX_FLAG_REASON_CHARS:
+        raise Invalid.one("reason", f"at most {MAX_FLAG_REASON_CHARS} characters")
+    if UNSTORABLE.search(reason):  # NUL, a lone surrogate: PostgreSQL refuses them (a 500)
+        raise Invalid.one("reason", UNSTORABLE_MESSAGE)
+    found, _ = Flag.objects.update_or_create(
+        annotation=annotation, user=user, defaults={"reason": reason.strip()}
+    )
+    return found
 
 
 @transaction.atomic
@@ -134,8 +294,11 @@ def restore(user, changes: Changes, *, found=_ANCHOR_IT) -> tuple[str, Annotatio
     It is already there when the user has it with the quote as written, or as the text
     reads where it was found (a quote found through whitespace or a typo was stored so).
     Nothing is dropped silently: one whose passage is gone is kept as an orphan."""
+    if changes.parent is not None:
+        raise Invalid.one("target", "replies are not restored: their notes are elsewhere")
     if changes.target is None:
         raise Invalid.one("target", "is required")
+    changes = _restorable_audience(user, changes)
     target = changes.target
     post = _post(target.source)
     if post is None:
@@ -165,6 +328,14 @@ def restore(user, changes: Changes, *, found=_ANCHOR_IT) -> tuple[str, Annotatio
         return ORPHANED, annotation
     moved = (found.start, found.end) != (selector.start, selector.end)
     return (REANCHORED if moved else RESTORED), annotation
+
+
+def _restorable_audience(user, changes: Changes) -> Changes:
+    """A restored note keeps "everyone" or "private", and a group only of this user's here
+    (group ids are this site's): else it comes back private, never more visible."""
+    if changes.visibility == Visibility.GROUP and access.role_in(user, changes.group) is None:
+        return replace(changes, visibility=Visibility.PRIVATE, group=None)
+    return changes
 
 
 def reanchor_posts(post_ids, *, previous: dict[int, str] | None = None) -> dict[str, int]:
@@ -240,9 +411,11 @@ def _selection(post: Post, target: Target) -> anchoring.Selector:
 
 def _apply(annotation: Annotation, changes: Changes) -> None:
     """Set the fields ``changes`` carries (the note rendered with it); not the selection."""
-    for name in ("kind", "colour", "shared", "language"):
+    for name in ("kind", "colour", "visibility", "language"):
         if (value := getattr(changes, name)) is not None:
             setattr(annotation, name, value)
+    if changes.visibility is not None:
+        annotation.group_id = changes.group if changes.visibility == Visibility.GROUP else None
     if changes.body is not None:
         annotation.body = changes.body
         annotation.body_html = markdown.render(changes.body)
@@ -283,7 +456,8 @@ def _save_if_version(annotation: Annotation, expected_version: int | None) -> No
 
 
 def _already_there(user, post: Post, exact: str, changes: Changes) -> bool:
-    return Annotation.objects.filter(
+    # A reply (no quote either) is never the page note being restored.
+    return Annotation.objects.notes().filter(
         user=user, post=post, exact=exact, body=changes.body or "",
         kind=changes.kind or Kind.HIGHLIGHT, deleted_at__isnull=True,
     ).exists()  # fmt: skip

@@ -119,7 +119,9 @@ class Changes:
     target: Target | None = None
     kind: str | None = None
     colour: str | None = None
-    shared: bool | None = None
+    visibility: str | None = None  # private, group or everyone (models.Visibility)
+    group: int | None = None  # the group's id, with visibility "group"
+    parent: int | None = None  # a reply: the id of the annotation it answers
     body: str | None = None  # Markdown
     language: str | None = None  # BCP 47
     tags: tuple[str, ...] | None = None
@@ -143,6 +145,8 @@ _FIELDS = {
     "pizhu.colour": ("颜色", "The colour"),
     "pizhu.kind": ("类型", "The kind"),
     "pizhu.shared": ("共享设置", "Sharing"),
+    "pizhu.visibility": ("可见范围", "Who can see it"),
+    "pizhu.group": ("小组", "The group"),
 }
 _MESSAGES = [
     (r"is not the text between start and end", "与文章不符，请刷新页面再选", "does not match the "
@@ -162,6 +166,12 @@ _MESSAGES = [
     (r"an annotation cannot move to another post", "不能换成另一篇", "cannot change"),
     (r"holds more than one note.*", "只能有一条", "can only be one"),
     (r"is required", "不能没有", "is required"),
+    (r"you are not a member of this group", "你不是这个小组的成员", "is not one of your groups"),
+    (r"a reply is seen by those who see its note", "跟随被回复的批注", "is that of the note it "
+     "replies to"),
+    (r"a hidden note keeps its audience", "不能更改：一位管理员隐藏了这条批注", "cannot change: "
+     "a moderator hid this note"),
+    (r"a reply needs a note", "是回复，不能是空的", "is a reply: write something"),
     (r"a page note needs a note", "是对整篇文章的笔记，不能是空的", "is a note on the whole "
      "article: write something"),
     (r"a page note is a note", "只能是笔记", "can only be a note"),

@@ -10,15 +10,22 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_POST
 
 from annotations import export, own_tags
+from annotations import replies as reply_inbox
 from annotations.notebook import (
+    GroupNotebookFilters,
     NotebookFilters,
     entries_for,
+    group_entries_for,
+    group_notes,
+    group_orphan_replies,
+    group_posts_newest_first,
     my_annotations,
     my_tagged_posts,
     posts_newest_first,
 )
 from annotations.values import Invalid, sentence
 from archive.models import Post
+from groups.access import MODERATE, group_for
 from library import state
 
 POSTS_PER_PAGE = 20
@@ -73,6 +80,53 @@ def export_notes(request, fmt: str):
     return response
 
 
+@login_required
+def group_notebook(request, pk: int):
+    """A group's notes that I may read, by post, each with its author and its replies
+    (a 404 to anyone not a member: ``groups.access.group_for``)."""
+    access = group_for(request.user, pk)
+    filters = GroupNotebookFilters(request.GET, user=request.user, group=access.group)
+    notes = group_notes(request.user, access.group, filters)
+    orphans = group_orphan_replies(request.user, access.group, filters)
+    page = Paginator(group_posts_newest_first(notes, orphans), POSTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    entries = group_entries_for(
+        request.user, access.group, notes, page.object_list, orphans=orphans is not None
+    )
+    return render(
+        request,
+        "annotations/group_notebook.html",
+        {
+            "group": access.group,
+            "moderates": access.may(MODERATE),
+            "filters": filters,
+            "page": page,
+            "entries": entries,
+            "query": query.urlencode(),
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
+        },
+    )
+
+
+@login_required
+def group_export(request, pk: int, fmt: str):
+    """The group notebook's current filter as Markdown (``md``) or W3C JSON-LD (``json``)."""
+    if fmt not in export.GROUP_FORMATS:
+        raise Http404("No such format")
+    access = group_for(request.user, pk)
+    filters = GroupNotebookFilters(request.GET, user=request.user, group=access.group)
+    entries = export.group_notes_for_export(request.user, access.group, filters)
+    rendered = export.render_group(
+        fmt, access.group, entries, base_url=f"{request.scheme}://{request.get_host()}"
+    )
+    response = HttpResponse(rendered.content, content_type=rendered.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, rendered.filename)
+    return response
+
+
 @require_POST
 @login_required
 def my_tags(request, pk: int):
@@ -96,3 +150,20 @@ def my_tags(request, pk: int):
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = reverse("notebook")
     return redirect(f"{back.split('#')[0]}#post-{pk}")
+
+
+REPLIES_PER_PAGE = 30
+
+
+@login_required
+def replies(request):
+    """Others' replies to my notes, newest first; those since my last look marked. Looking
+    is reading them: the header's count goes back to none."""
+    seen = reply_inbox.seen_at(request.user)
+    page = Paginator(reply_inbox.replies_to(request.user), REPLIES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for reply in page.object_list:
+        reply.unread = seen is None or reply.created_at > seen
+    reply_inbox.mark_seen(request.user)
+    return render(request, "annotations/replies.html", {"page": page})

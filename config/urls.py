@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from annotations.feeds import notes_feed
 from annotations.urls import api_urls, notebook_urls
+from groups.api_urls import api_urls as groups_api_urls
 from library.urls import api_urls as library_api_urls
 
 urlpatterns = [
@@ -18,7 +19,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include(api_urls)),
     path("api/", include(library_api_urls)),
+    path("api/", include(groups_api_urls)),
     path("notes/", include(notebook_urls)),
+    path("groups/", include("groups.urls")),
     path("review/", include("review.urls")),
     path("feeds/notes/<str:key>/", notes_feed, name="notes_feed"),  # the key is the password
 ]

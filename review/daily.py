@@ -80,8 +80,9 @@ def settings_of(user) -> ReviewSettings:
 
 
 def reviewable(user):
-    """``user``'s annotations that a review may show."""
-    return Annotation.objects.filter(user=user, deleted_at=None, state=State.ANCHORED)
+    """``user``'s annotations that a review may show: notes on articles, not replies
+    (a reply quotes nothing and means little apart from its thread)."""
+    return Annotation.objects.filter(user=user, deleted_at=None, state=State.ANCHORED).notes()
 
 
 def todays_set(user, now: datetime | None = None, *, daily_count: int | None = None) -> Today:

@@ -262,6 +262,7 @@ def test_the_defaults_suit_a_small_site(tmp_path):
         "PIZHU_RATE_TOKENS": limits.Rate(20, 3600),
         "PIZHU_RATE_API": limits.Rate(600, 60),  # 500 quick requests of a script pass
         "PIZHU_RATE_IMPORTS": limits.Rate(20, 3600),  # a file of notes is minutes of work
+        "PIZHU_RATE_INVITES": limits.Rate(30, 3600),  # joining a group: rare, tokens unguessable
     }
     assert defaults["cache"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert defaults["cache"]["LOCATION"] == str(tmp_path / "cache")

@@ -198,7 +198,7 @@ def test_another_users_private_annotation_is_404_for_every_method(
 def test_a_shared_annotation_can_be_read_but_not_changed_by_others(
     other_client, owner, make_annotation
 ):
-    annotation = make_annotation(owner, shared=True)
+    annotation = make_annotation(owner, visibility="everyone")
     assert send(other_client, "get", url(annotation)).status_code == 200
     assert (
         send(other_client, "patch", url(annotation), {"pizhu": {"colour": "blue"}}).status_code
@@ -212,7 +212,7 @@ def test_list_shows_mine_and_shared_never_others_private(
     other_client, owner, other, make_annotation
 ):
     make_annotation(owner, "增长放缓")
-    shared = make_annotation(owner, "专家说", shared=True)
+    shared = make_annotation(owner, "专家说", visibility="everyone")
     own = make_annotation(other, "中国的经济")
     response = send(other_client, "get", f"{LIST}?post={shared.post_id}")
     ids = [item["id"].rsplit("/", 1)[1] for item in response.json()["items"]]
@@ -273,7 +273,11 @@ def test_patch_changes_only_what_it_carries(owner_client, owner, make_annotation
     )
     assert response.status_code == 200, response.content
     annotation.refresh_from_db()
-    assert (annotation.colour, annotation.shared, annotation.body) == ("pink", True, "keep me")
+    assert (annotation.colour, annotation.visibility, annotation.body) == (
+        "pink",
+        "everyone",
+        "keep me",
+    )
     assert [t.name for t in annotation.tags.all()] == ["t"]
 
 

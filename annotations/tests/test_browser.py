@@ -315,7 +315,7 @@ def test_selecting_in_the_traditional_view_annotates_the_original_text(signed_in
 def test_another_user_sees_none_of_it_unless_shared(page, live_server, post, reader, width):
     page.set_viewport_size({"width": width, "height": 800})
     private = services.create(reader, changes(post, "增长放缓"))
-    shared = services.create(reader, changes(post, "外交政策", shared=True))
+    shared = services.create(reader, changes(post, "外交政策", visibility="everyone"))
     other = get_user_model().objects.create_user("other", password="other-password-1")
     sign_in(page, live_server, other)
     open_post(page, post)
@@ -327,7 +327,9 @@ def test_another_user_sees_none_of_it_unless_shared(page, live_server, post, rea
     expect(dialog).to_contain_text("外交政策")
     expect(dialog).to_contain_text("@reader")
     expect(dialog.get_by_role("button", name="保存 Save")).to_have_count(0)
-    expect(dialog.locator("textarea, input")).to_have_count(0)
+    # The one box in it is for a reply (issue 15), not the note's fields.
+    expect(dialog.locator("textarea, input, select")).to_have_count(1)
+    expect(dialog.get_by_role("textbox", name="写回复 Write a reply (Markdown)")).to_be_visible()
     dialog.get_by_role("button", name="关闭 Close").click()
     expect(dialog).to_be_hidden()
 

@@ -253,7 +253,7 @@ def test_the_command_writes_readwise_csv_with_a_row_per_passage(owner, tricky_no
 
 
 def test_nobody_exports_another_users_notes(owner, other, other_client, tricky_notes, tmp_path):
-    Annotation.objects.update(shared=True)  # even shared ones are not theirs to export
+    Annotation.objects.update(visibility="everyone")  # even shared ones are not theirs to export
     assert export.notes_for_export(other) == []
     for fmt in ("md", "zip", "jsonld"):
         response = other_client.get(f"/notes/export.{fmt}?post={tricky_notes[0].post_id}")
@@ -557,7 +557,7 @@ def test_jsonld_round_trip_after_deleting_gives_the_same_page_notes_and_tags(
 def test_nobody_exports_another_users_page_notes_or_tags(
     owner, other, owner_client, other_client, page_notes, tricky_post, tmp_path
 ):
-    page_note(other, tricky_post, "别人的页面笔记", shared=True)
+    page_note(other, tricky_post, "别人的页面笔记", visibility="everyone")
     state.change(other, tricky_post.pk, {"tags": ["别人的标签"]})
     for fmt in ("md", "zip", "jsonld"):
         mine = owner_client.get(f"/notes/export.{fmt}").content

@@ -15,7 +15,7 @@ def three(owner, other, make_annotation):
     return {
         "note": make_annotation(owner, "增长放缓", kind="note", body="slow Growth", tags=["经济"]),
         "pink": make_annotation(owner, "专家说", colour="pink"),
-        "others": make_annotation(other, "中国的经济", shared=True),
+        "others": make_annotation(other, "中国的经济", visibility="everyone"),
     }
 
 

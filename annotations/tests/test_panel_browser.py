@@ -80,7 +80,7 @@ def test_the_panel_lists_page_notes_first_then_passages_in_reading_order(at_widt
     )
     note = page_note(reader, post, "整篇的看法")
     other = get_user_model().objects.create_user("other", password="other-password-1")
-    shared = services.create(other, changes(post, "段落20的要点", shared=True))
+    shared = services.create(other, changes(post, "段落20的要点", visibility="everyone"))
     services.create(other, changes(post, "段落25的要点"))  # private: never listed
     page = at_width
     open_post(page, post)

@@ -44,7 +44,7 @@ def passage(post, start, length):
 services.create(owner, Changes(target=passage(posts[0], 2, 12), kind="highlight",
                                colour="green", tags=("经济", "to-read")))
 services.create(owner, Changes(target=passage(posts[1], 20, 30), kind="note",
-                               body="**注意** this", shared=True, tags=("note",)))
+                               body="**注意** this", visibility="everyone", tags=("note",)))
 services.create(other, Changes(target=passage(posts[2], 5, 10), kind="translation",
                                body="A translation", language="en"))
 services.delete(services.create(other, Changes(target=passage(posts[0], 30, 8))))

@@ -81,3 +81,31 @@ if (matchMedia("(max-width: 63.99rem)").matches) {
     if (!facets.querySelector(".field-error")) facets.open = false;
   }
 }
+
+// The header's 小组 Groups menu (<details data-site-menu>) closes as a menu does: on a click
+// or tap anywhere outside it, when the focus moves out of it, and on Esc (the focus goes
+// back to its summary when it was inside). A <details> alone closes only on a second click
+// of its summary.
+for (const menu of document.querySelectorAll("[data-site-menu]")) {
+  menu.addEventListener("focusout", (event) => {
+    // relatedTarget is null when the focus leaves the page or lands on nothing focusable:
+    // the pointerdown below decides then.
+    if (menu.open && event.relatedTarget && !menu.contains(event.relatedTarget)) {
+      menu.open = false;
+    }
+  });
+}
+// pointerdown, not click: iOS sends no click for a tap on plain text.
+document.addEventListener("pointerdown", (event) => {
+  for (const menu of document.querySelectorAll("[data-site-menu][open]")) {
+    if (!menu.contains(event.target)) menu.open = false;
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  for (const menu of document.querySelectorAll("[data-site-menu][open]")) {
+    const inside = menu.contains(document.activeElement);
+    menu.open = false;
+    if (inside) menu.querySelector("summary").focus();
+  }
+});

@@ -34,18 +34,25 @@ async function call(method, url, { data, etag } = {}) {
   return body;
 }
 
+// The id of an annotation from its IRI (…/api/annotations/12 → 12).
+export const idOf = (iri) => Number(String(iri).split("/").pop());
+
 // A W3C annotation → the fields the reader works with. A target without a selector is a
-// page note: on the whole article, no passage (start = end = 0, nothing to paint).
+// page note: on the whole article, no passage (start = end = 0, nothing to paint). A reply
+// (motivation "replying") targets its note's IRI, and rides along with its note.
 export function fromJsonLd(item) {
-  const selectors = item.target.selector || [];
+  const selectors = (item.target && item.target.selector) || [];
   const quote = selectors.find((s) => s.type === "TextQuoteSelector");
   const position = selectors.find((s) => s.type === "TextPositionSelector");
   const bodies = item.body || [];
   const note = bodies.find((b) => b.purpose !== "tagging");
+  const isReply = item.motivation === "replying";
   return {
-    id: Number(item.id.split("/").pop()),
+    id: idOf(item.id),
     url: item.id,
-    pageNote: item.pizhu.pageNote ?? !position,
+    isReply,
+    parent: isReply ? item.pizhu.parent ?? null : null,
+    pageNote: !isReply && (item.pizhu.pageNote ?? !position),
     start: position ? position.start : 0,
     end: position ? position.end : 0,
     exact: quote ? quote.exact : "",
@@ -53,8 +60,14 @@ export function fromJsonLd(item) {
     colour: item.pizhu.colour,
     colourName: item.pizhu.colourName,
     state: item.pizhu.state,
-    shared: item.pizhu.shared,
-    etag: `"${item.id.split("/").pop()}.${item.pizhu.version}"`,
+    visibility: item.pizhu.visibility || (item.pizhu.shared ? "everyone" : "private"),
+    group: item.pizhu.group ?? null,
+    groupName: item.pizhu.groupName || "",
+    replies: item.pizhu.replies || 0,
+    hidden: Boolean(item.pizhu.hidden),
+    created: item.created,
+    modified: item.modified,
+    etag: `"${idOf(item.id)}.${item.pizhu.version}"`,
     body: note ? note.value : "",
     bodyHtml: item.pizhu.bodyHtml,
     language: note && note.language ? note.language : "",
@@ -66,8 +79,13 @@ export function fromJsonLd(item) {
 // The reader's fields → a W3C annotation for POST, PUT or PATCH.
 export function toJsonLd(fields, post) {
   const data = { pizhu: {} };
-  for (const name of ["kind", "colour", "shared"]) {
+  for (const name of ["kind", "colour"]) {
     if (fields[name] !== undefined) data.pizhu[name] = fields[name];
+  }
+  // Who sees it: "private", "everyone", or "group" with the group's id (and only then).
+  if (fields.visibility !== undefined) {
+    data.pizhu.visibility = fields.visibility;
+    if (fields.visibility === "group") data.pizhu.group = fields.group;
   }
   const source = () => new URL(document.querySelector("[data-annotator]").dataset.readerUrl, location.href).href;
   if (fields.pageNote) {
@@ -98,8 +116,24 @@ export function toJsonLd(fields, post) {
   return data;
 }
 
+// A reply to the annotation at ``parentUrl`` (W3C: motivation "replying", target its IRI);
+// it takes its note's post and audience on the server.
+export function replyJsonLd(parentUrl, body) {
+  return {
+    type: "Annotation",
+    motivation: "replying",
+    target: parentUrl,
+    body: [{ type: "TextualBody", value: body, format: "text/markdown", purpose: "replying" }],
+  };
+}
+
 export const api = {
   list: (base, post) => call("GET", `${base}?post=${post}`),
+  groups: (url) => call("GET", url),
+  reply: (base, parentUrl, body) => call("POST", base, { data: replyJsonLd(parentUrl, body) }),
+  hide: (url) => call("POST", `${url}/hide`),
+  unhide: (url) => call("DELETE", `${url}/hide`),
+  flag: (url, reason) => call("POST", `${url}/flag`, { data: { reason } }),
   create: (base, data) => call("POST", base, { data }),
   update: (url, data, etag) => call("PATCH", url, { data, etag }),
   remove: (url, etag) => call("DELETE", url, { etag }),

@@ -17,12 +17,13 @@ export function createChooser(reader, { openEditor }) {
     for (const annotation of annotations) {
       const quote = annotation.exact.length > 24 ? `${annotation.exact.slice(0, 24)}…` : annotation.exact;
       const by = reader.mine(annotation) ? "" : ` · @${annotation.creator}`;
+      const hidden = annotation.hidden ? " · 已隐藏 hidden" : "";
       const item = element("button", {
         type: "button", role: "menuitem", class: "pz-choice", "data-choice": annotation.id,
         "data-colour": annotation.colour,
       },
       element("span", { class: "pz-swatch", "data-colour": annotation.colour, "aria-hidden": "true" }),
-      ` ${KIND_NAMES[annotation.kind]} · ${annotation.colourName}${by} · “${quote}”`);
+      ` ${KIND_NAMES[annotation.kind]} · ${annotation.colourName}${by}${hidden} · “${quote}”`);
       item.addEventListener("click", () => {
         close();
         openEditor(annotation, annotation.marks && annotation.marks[0]);

@@ -1,12 +1,41 @@
-// The editor of one annotation (or of a draft for a new note or translation): note,
-// language, tags, colour, sharing; save, delete, cancel. Someone else's shared annotation
-// opens to be read, not as a form.
+// The dialog of one annotation (or of a draft for a new note or translation): note,
+// language, tags, colour, who sees it; save, delete, cancel. Someone else's annotation opens
+// to be read, not as a form, with 举报 Flag (and 隐藏 Hide for its moderators). Under a saved
+// one: its replies and a reply box (thread.js).
 
 import { api, ApiError, fromJsonLd, toJsonLd } from "./api.js";
+import { audienceLabel, byline, hiddenNotice } from "./audience.js";
 import { element } from "./dom.js";
 import { COLOURS, KIND_NAMES } from "./labels.js";
+import { reveal } from "./layers.js";
+import { moderationButtons } from "./moderation.js";
 import { PAGE_NOTE } from "./pagenotes.js";
+import { renderThread } from "./thread.js";
 import { toast } from "./toast.js";
+
+// The editor's 谁能看到 choice: only me, one of my groups, or everyone signed in. A group the
+// note is in but the reader's list lacks (it failed to load) stays a choice, so saving never
+// moves a note out of its group unasked.
+function visibilityChoice(reader, annotation) {
+  const select = element("select", { name: "visibility", "aria-label": "谁能看到 Who can see it" });
+  const current = annotation.visibility === "group" ? `group:${annotation.group}` : annotation.visibility || "private";
+  const choices = [["private", "只有我 Only me"]];
+  for (const [id, group] of reader.groups) choices.push([`group:${id}`, `小组: ${group.name}`]);
+  if (annotation.visibility === "group" && !reader.groups.has(annotation.group)) {
+    choices.push([current, audienceLabel(annotation)]);
+  }
+  choices.push(["everyone", "所有人 Everyone signed in"]);
+  for (const [value, label] of choices) {
+    select.append(element("option", { value, text: label, selected: value === current }));
+  }
+  return element("label", { class: "pz-field pz-visibility" }, "谁能看到 Who can see it ", select);
+}
+
+// "group:12" → { visibility: "group", group: 12 }; "everyone" → { visibility: "everyone" }.
+function audienceOf(value) {
+  const group = /^group:(\d+)$/.exec(value || "");
+  return group ? { visibility: "group", group: Number(group[1]) } : { visibility: value || "private" };
+}
 
 // What the note is on: the quote, or for a page note the whole article.
 function subject(annotation) {
@@ -20,7 +49,8 @@ function title(annotation, kind) {
 }
 
 export function createEditor(reader) {
-  const editor = element("form", { class: "pz-editor", hidden: true, role: "dialog", "aria-modal": "false" });
+  const editor = element("div", { class: "pz-editor", hidden: true, role: "dialog", "aria-modal": "false" });
+  let form = null; // the edit form, when the dialog holds one
   let editing = null; // the annotation being edited, or a draft { kind, start, end, exact }
   let opener = null; // what opened the editor, focused again on close when there is no mark
 
@@ -56,19 +86,39 @@ export function createEditor(reader) {
     focus.focus();
   }
 
-  // Someone else's shared annotation: to read, not a form with every field disabled.
+  // What a saved annotation adds to its dialog: the notice when it is hidden (in ``slot``),
+  // the moderation buttons (``strip``), and its conversation.
+  function extras(annotation) {
+    const slot = element("div", { class: "pz-notice-slot" });
+    const strip = element("div", { class: "pz-actions pz-moderation" });
+    const redraw = () => {
+      strip.replaceChildren(...moderationButtons(reader, annotation, redraw));
+      strip.hidden = !strip.childElementCount;
+      const notice = hiddenNotice(reader, annotation);
+      slot.replaceChildren(...(notice ? [notice] : []));
+      slot.hidden = !notice;
+      renderThread(reader, thread, { root: annotation }); // a hidden note takes no replies
+    };
+    const thread = element("section", { class: "pz-thread", "data-thread": annotation.id, "aria-label": "回复 Replies" });
+    redraw();
+    return { slot, strip, thread };
+  }
+
+  // Someone else's annotation: to read, not a form with every field disabled.
   function openToRead(annotation, anchorNode) {
     editing = annotation;
+    form = null;
     editor.dataset.mode = "read";
     editor.replaceChildren();
     editor.setAttribute("aria-label", title(annotation, annotation.kind));
     const meta = element("p", { class: "pz-card-meta" },
       element("span", { class: "pz-swatch", "data-colour": annotation.colour, "aria-hidden": "true" }),
       element("span", { text: `${KIND_NAMES[annotation.kind]} · ${annotation.colourName}` }),
-      element("span", { class: "pz-by", text: `@${annotation.creator}` }),
+      ...byline(reader, annotation, { replies: false }),
       ...annotation.tags.map((tag) => element("span", { class: "pz-tag", text: `#${tag}` })),
     );
-    const parts = [subject(annotation), meta];
+    const { slot, strip, thread } = extras(annotation);
+    const parts = [subject(annotation), meta, slot];
     if (annotation.bodyHtml) {
       const note = element("div", { class: "pz-card-body", "data-read-note": true });
       if (annotation.language) note.lang = annotation.language;
@@ -77,7 +127,7 @@ export function createEditor(reader) {
     }
     const closeButton = element("button", { type: "button", text: "关闭 Close" });
     closeButton.addEventListener("click", close);
-    editor.append(...parts, element("div", { class: "pz-actions" }, closeButton));
+    editor.append(...parts, element("div", { class: "pz-actions" }, closeButton, strip), thread);
     show(annotation, anchorNode, annotation.kind, closeButton);
   }
 
@@ -88,6 +138,8 @@ export function createEditor(reader) {
     }
     editing = annotation;
     delete editor.dataset.mode;
+    form = element("form", { class: "pz-editor-form" });
+    form.addEventListener("submit", save);
     const kind = annotation.kind === "highlight" && annotation.id === undefined ? "note" : annotation.kind;
     editor.replaceChildren();
     editor.setAttribute("aria-label", title(annotation, kind));
@@ -117,9 +169,7 @@ export function createEditor(reader) {
       colours.append(element("label", { class: "pz-colour-choice", "data-colour": colour }, radio, ` ${name}`));
     }
     fields.push(colours);
-    fields.push(element("label", { class: "pz-field" },
-      element("input", { type: "checkbox", name: "shared", checked: Boolean(annotation.shared) }),
-      " 与所有登录用户共享 Share with every signed-in user"));
+    fields.push(visibilityChoice(reader, annotation));
     const actions = element("div", { class: "pz-actions" }, element("button", { type: "submit", text: "保存 Save" }));
     if (annotation.id !== undefined) {
       const remove = element("button", { type: "button", "data-delete": true, text: "删除 Delete" });
@@ -131,7 +181,13 @@ export function createEditor(reader) {
     actions.append(cancel);
     // Under the quote: on a phone the sheet scrolls, and an error below Save went unseen.
     const error = element("p", { class: "pz-error", role: "alert" });
-    editor.append(fields[0], error, ...fields.slice(1), actions);
+    form.append(fields[0], error, ...fields.slice(1), actions);
+    editor.append(form);
+    if (annotation.id !== undefined) {
+      const { slot, strip, thread } = extras(annotation);
+      form.before(slot);
+      form.after(strip, thread);
+    }
     show(annotation, anchorNode, kind, text);
   }
 
@@ -140,33 +196,35 @@ export function createEditor(reader) {
     document.body.style.paddingBottom = "";
     editor.hidden = true;
     editing = null;
+    form = null;
     if (returnTo && document.contains(returnTo)) returnTo.focus();
   }
 
-  editor.addEventListener("submit", async (event) => {
+  async function save(event) {
     event.preventDefault();
-    const form = new FormData(editor);
+    const values = new FormData(form);
     const fields = {
       kind: editor.dataset.kind,
-      body: form.get("body") || "",
-      language: editor.dataset.kind === "translation" ? (form.get("language") || "").trim() : "",
-      tags: (form.get("tags") || "").split(/[,，、]/).map((t) => t.trim()).filter(Boolean),
-      colour: form.get("colour") || reader.lastColour,
-      shared: form.get("shared") !== null,
+      body: values.get("body") || "",
+      language: editor.dataset.kind === "translation" ? (values.get("language") || "").trim() : "",
+      tags: (values.get("tags") || "").split(/[,，、]/).map((t) => t.trim()).filter(Boolean),
+      colour: values.get("colour") || reader.lastColour,
+      ...audienceOf(values.get("visibility")),
     };
     const target = editing;
-    const error = editor.querySelector(".pz-error");
+    const error = form.querySelector(".pz-error");
     if (fields.kind !== "highlight" && !fields.body.trim()) {
       // An empty note would only be a highlight that shows as an empty card.
       error.textContent = fields.kind === "translation"
         ? "请先写下译文。Write the translation first."
         : "请先写点什么；只想划线的话，用工具栏里的颜色。Write something first; for a plain highlight, pick a colour in the toolbar.";
-      editor.querySelector("textarea").focus();
+      form.querySelector("textarea").focus();
       error.scrollIntoView({ block: "nearest" });
       return;
     }
     try {
       let saved;
+      const moved = target.id !== undefined && (target.visibility !== fields.visibility || target.group !== (fields.group ?? null));
       if (target.id === undefined) {
         saved = await api.create(reader.apiBase, toJsonLd({ ...target, ...fields }, reader.postId));
       } else {
@@ -174,13 +232,18 @@ export function createEditor(reader) {
         reader.store.forget(target);
       }
       reader.lastColour = fields.colour;
-      reader.store.add(fromJsonLd(saved));
+      const fresh = fromJsonLd(saved);
+      reader.store.add(fresh);
       if (editing === target) {  // the reader may have moved on to another passage meanwhile
         document.body.style.paddingBottom = "";
         editor.hidden = true;
         editing = null;
+        form = null;
       }
       reader.refresh();
+      reveal(reader, fresh);
+      // Its replies followed it to the new audience (and their versions moved): load them again.
+      if (moved && reader.store.thread(target.id).length) reader.reload();
     } catch (failure) {
       if (editing !== target) return toast(failure.message);
       error.textContent =
@@ -189,7 +252,7 @@ export function createEditor(reader) {
           : failure.message;
       error.scrollIntoView({ block: "nearest" });
     }
-  });
+  }
 
-  return { element: editor, open, close, isOpen: () => !editor.hidden };
+  return { element: editor, open, close, isOpen: () => !editor.hidden, editing: () => editing };
 }

@@ -2,6 +2,7 @@
 // under their paragraph on phones (and for interlinear translations). Page notes have no
 // passage and no marks: they are listed in their own block (pagenotes.js), never here.
 
+import { byline, classesOf, hiddenNotice } from "./audience.js";
 import { element } from "./dom.js";
 import { KIND_NAMES } from "./labels.js";
 import { lightOnPoint } from "./passages.js";
@@ -15,17 +16,20 @@ function card(reader, annotation) {
     element("span", { text: `${KIND_NAMES[annotation.kind]} · ${annotation.colourName}` }),
   );
   if (annotation.language) meta.append(element("span", { class: "pz-lang", text: annotation.language }));
-  if (!reader.mine(annotation)) meta.append(element("span", { class: "pz-by", text: `@${annotation.creator}` }));
+  meta.append(...byline(reader, annotation));
   for (const tag of annotation.tags) meta.append(element("span", { class: "pz-tag", text: `#${tag}` }));
   const content = element("div", { class: "pz-card-body" });
   if (annotation.language) content.lang = annotation.language;
   content.innerHTML = annotation.bodyHtml; // rendered and sanitized by the server (nh3)
   const node = element("div", {
-    class: `pz-card pz-${annotation.kind}`,
+    class: ["pz-card", `pz-${annotation.kind}`, ...classesOf(reader, annotation)].join(" "),
     [UI_ATTR]: true,
     "data-card": annotation.id,
     "data-colour": annotation.colour,
-  }, meta, content);
+  }, meta);
+  const notice = hiddenNotice(reader, annotation);
+  if (notice) node.append(notice);
+  node.append(content);
   node.addEventListener("click", (event) => {
     if (event.target.closest("a")) return;
     reader.edit(annotation, node);
@@ -50,7 +54,8 @@ export function layoutCards(reader) {
   const sorted = reader.store.values().filter((a) => a.state === "anchored" && a.marks && a.marks.length);
   sorted.sort((a, b) => a.start - b.start || a.end - b.end);
   for (const annotation of sorted) {
-    if (annotation.kind === "highlight" && !annotation.body) continue;
+    // A bare highlight has no card, unless it is talked about (its replies' count shows).
+    if (annotation.kind === "highlight" && !annotation.body && !reader.store.thread(annotation.id).length) continue;
     const node = card(reader, annotation);
     const inline = !wide || (annotation.kind === "translation" && reader.translationMode === "interlinear");
     const lastMark = annotation.marks[annotation.marks.length - 1];

@@ -38,7 +38,7 @@ export function renderOrphans(reader) {
     remove.addEventListener("click", () => reader.remove(orphan));
     const item = element("li", { "data-orphan": orphan.id },
       element("blockquote", { text: orphan.exact }),
-      element("div", { class: "pz-card-meta", text: `${KIND_NAMES[orphan.kind]} · ${orphan.colourName}` }),
+      element("div", { class: "pz-card-meta", text: `${KIND_NAMES[orphan.kind]} · ${orphan.colourName}${reader.mine(orphan) ? "" : ` · @${orphan.creator}`}` }),
     );
     if (orphan.bodyHtml) {
       const note = element("div", { class: "pz-card-body" });

@@ -1,6 +1,7 @@
 // Page notes: notes on the whole article (no passage), listed in the 页面笔记 block under the
 // post's header and edited in the same editor as every other note.
 
+import { byline, classesOf, hiddenNotice } from "./audience.js";
 import { element } from "./dom.js";
 
 export const PAGE_NOTE = "页面笔记 Page note";
@@ -16,7 +17,7 @@ export function renderPageNotes(reader) {
       element("span", { class: "pz-swatch", "data-colour": note.colour, "aria-hidden": "true" }),
       element("span", { text: `${PAGE_NOTE} · ${note.colourName}` }),
     );
-    if (!reader.mine(note)) meta.append(element("span", { class: "pz-by", text: `@${note.creator}` }));
+    meta.append(...byline(reader, note));
     for (const tag of note.tags) meta.append(element("span", { class: "pz-tag", text: `#${tag}` }));
     const content = element("div", { class: "pz-card-body" });
     if (note.language) content.lang = note.language;
@@ -26,8 +27,11 @@ export function renderPageNotes(reader) {
       type: "button", class: "page-note-open", text: reader.mine(note) ? "编辑 Edit" : "查看 View",
     }));
     const item = element("li", {
-      class: "pz-card page-note", "data-page-note": note.id, "data-colour": note.colour,
-    }, meta, content);
+      class: ["pz-card", "page-note", ...classesOf(reader, note)].join(" "), "data-page-note": note.id, "data-colour": note.colour,
+    }, meta);
+    const notice = hiddenNotice(reader, note);
+    if (notice) item.append(notice);
+    item.append(content);
     item.addEventListener("click", (event) => {
       if (!event.target.closest("a")) reader.edit(note, item);
     });

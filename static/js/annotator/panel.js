@@ -1,12 +1,15 @@
-// The 批注 Annotations panel: this post's annotations (page notes first, then in reading
-// order, orphans last), filtered by kind and colour; an item jumps to its passage and lights
-// it while pointed at. A side panel on wide screens, a section under the tools on phones
+// The 批注 Annotations panel: this post's annotations in the chosen layer (page notes first,
+// then in reading order, orphans last), filtered by kind and colour; an item jumps to its
+// passage and lights it while pointed at. Last, replies whose note was deleted, under a
+// 已删除的批注 placeholder. A side panel on wide screens, a section under the tools on phones
 // (site.css). Rendered from the store on every reader.refresh().
 
+import { byline, DELETED_NOTE } from "./audience.js";
 import { element } from "./dom.js";
 import { COLOURS, KIND_NAMES } from "./labels.js";
 import { PAGE_NOTE } from "./pagenotes.js";
 import { inReadingOrder, jumpTo, lightOnPoint } from "./passages.js";
+import { renderThread } from "./thread.js";
 
 const PAGE = "page"; // the kind filter's value for page notes (a note with no passage)
 
@@ -40,10 +43,12 @@ function item(reader, annotation) {
     element("span", { class: "pz-swatch", "data-colour": annotation.colour, "aria-hidden": "true" }),
     element("span", { text: `${kindName} · ${annotation.colourName}` }),
   );
-  if (!reader.mine(annotation)) meta.append(element("span", { class: "pz-by", text: `@${annotation.creator}` }));
+  meta.append(...byline(reader, annotation));
+  if (annotation.hidden) meta.append(element("span", { class: "pz-hidden-tag", text: "已隐藏 Hidden" }));
   if (annotation.state === "orphaned") meta.append(element("span", { class: "orphaned", text: "未定位 Orphaned" }));
   const button = element("button", {
-    type: "button", class: "panel-item", "data-panel-item": annotation.id, "data-colour": annotation.colour,
+    type: "button", class: `panel-item${reader.mine(annotation) ? "" : " pz-theirs"}`,
+    "data-panel-item": annotation.id, "data-colour": annotation.colour,
   }, meta);
   if (annotation.exact) button.append(element("span", { class: "panel-quote", text: `“${shorten(annotation.exact, 40)}”` }));
   const note = annotation.kind === "highlight" ? "" : shorten(noteText(annotation), 60);
@@ -53,19 +58,38 @@ function item(reader, annotation) {
   return element("li", {}, button);
 }
 
+// Replies to a note that is gone, in this layer (they have their note's audience).
+function looseThreads(reader) {
+  return reader.store.looseThreads().filter((loose) => loose.replies.some(reader.store.shows));
+}
+
+function placeholder(reader, loose) {
+  const thread = element("section", { class: "pz-thread", "aria-label": "回复 Replies" });
+  renderThread(reader, thread, { loose });
+  return element("li", {
+    class: "pz-card panel-loose", "data-loose-thread": loose.parent ?? "",
+    "data-reply-ids": loose.replies.map((r) => r.id).join(" "),
+  }, element("p", { class: "pz-deleted-note", text: DELETED_NOTE }), thread);
+}
+
 export function renderPanel(reader) {
   const panel = reader.article.querySelector("[data-panel]");
   const kind = panel.querySelector("[data-panel-kind]").value;
   const colour = panel.querySelector("[data-panel-colour]").value;
   const all = listed(reader);
   const shown = all.filter((a) => matches(a, kind, colour));
-  reader.article.querySelector("[data-panel-count]").textContent = String(all.length);
-  panel.querySelector("[data-panel-list]").replaceChildren(...shown.map((a) => item(reader, a)));
+  // The conversations left of deleted notes are notes, page-wide, in no colour.
+  const loose = !colour && (!kind || kind === "note") ? looseThreads(reader) : [];
+  reader.article.querySelector("[data-panel-count]").textContent = String(reader.store.count());
+  panel.querySelector("[data-panel-list]").replaceChildren(
+    ...shown.map((a) => item(reader, a)), ...loose.map((l) => placeholder(reader, l)));
   const empty = panel.querySelector("[data-panel-empty]");
-  empty.hidden = shown.length > 0;
-  empty.textContent = all.length
-    ? "没有符合筛选的批注。No annotation matches these filters."
-    : "还没有批注：选中文字即可划线或写笔记。No annotations yet: select some text to start.";
+  empty.hidden = shown.length + loose.length > 0;
+  // Empty because of the filters, of the layer (the tools say how many it leaves out), or
+  // because there is nothing yet.
+  if (reader.store.count()) empty.textContent = "没有符合筛选的批注。No annotation matches these filters.";
+  else if (reader.store.count(() => true)) empty.textContent = "这个图层里没有批注。No annotation in this layer.";
+  else empty.textContent = "还没有批注：选中文字即可划线或写笔记。No annotations yet: select some text to start.";
 }
 
 // The toggle, the close button and the filters; returns what the Escape key needs.
@@ -91,5 +115,5 @@ export function watchPanel(reader) {
   }
   toggle.addEventListener("click", () => show(panel.hidden));
   panel.querySelector("[data-panel-close]").addEventListener("click", close);
-  return { close, isOpen: () => !panel.hidden };
+  return { open: () => show(true), close, isOpen: () => !panel.hidden };
 }

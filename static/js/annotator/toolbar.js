@@ -64,6 +64,7 @@ export function createToolbar(reader, { openEditor, editorElement }) {
       );
       reader.store.add(created);
       reader.refresh();
+      reader.reveal(created);
     } catch (error) {
       toast(error.message);
     }
