@@ -41,7 +41,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection
 
-from archive import pipeline
+from archive import pipeline, search
 from archive.batching import groups
 from archive.models import ImportedFile, Post
 from archive.parsing import ParsedPost
@@ -183,7 +183,7 @@ def import_paths(
     report = ImportReport(dry_run=dry_run)
     jobs = max(1, jobs or len(os.sched_getaffinity(0)))
     max_bytes = settings.PIZHU_MAX_POST_BYTES
-    process = partial(process_files, max_bytes=max_bytes)
+    process = partial(process_files, max_bytes=max_bytes, index=search.document_type())
     workers = None
     try:
         with _no_query_log(), _Run(report, dry_run=dry_run, progress=progress) as run:

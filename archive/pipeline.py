@@ -21,7 +21,7 @@ from functools import cache
 from archive import chinese, cleaning
 from archive.batching import imap_bounded
 from archive.parsing import ParsedPost, PostError, content_hash, parse_post
-from archive.search_text import Document
+from archive.search_text import Document, Grams
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Processed:
 
     post: ParsedPost
     cleaned: cleaning.Cleaned
-    document: Document  # the search index's tokens, made by the worker too
+    document: Document | Grams  # the search index's tokens, made by the worker too
 
     @property
     def nbytes(self) -> int:
@@ -147,11 +147,16 @@ def hash_files(paths: list[str], *, max_bytes: int) -> list[tuple[str, str, str]
     return result
 
 
-def process_files(paths: list[str], *, max_bytes: int) -> list[Processed | Failure]:
-    return [process_file(path, max_bytes=max_bytes) for path in paths]
+def process_files(
+    paths: list[str], *, max_bytes: int, index: type[Document | Grams] = Document
+) -> list[Processed | Failure]:
+    """``index``: what the database's search index holds (archive.search.document_type)."""
+    return [process_file(path, max_bytes=max_bytes, index=index) for path in paths]
 
 
-def process_file(path: str, *, max_bytes: int) -> Processed | Failure:
+def process_file(
+    path: str, *, max_bytes: int, index: type[Document | Grams] = Document
+) -> Processed | Failure:
     try:
         data = read_post_bytes(path, max_bytes=max_bytes)
     except Unreadable as exc:
@@ -159,7 +164,7 @@ def process_file(path: str, *, max_bytes: int) -> Processed | Failure:
     try:
         post = parse_post(data, path)
         cleaned = cleaning.clean(post.raw_body, title=post.title, url=post.url)
-        return Processed(post, cleaned, Document.of(post.title, post.author, cleaned.text))
+        return Processed(post, cleaned, index.of(post.title, post.author, cleaned.text))
     except PostError as exc:
         return Failure(path, str(exc), content_hash(data))
     except Exception as exc:  # a parser bug must fail one file, not the run

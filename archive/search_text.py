@@ -13,6 +13,14 @@ a tenth of a second per match and a few milliseconds. Latin words stay words. Be
 indexing and querying, text is *folded*: traditional to simplified character by character
 (台湾 finds 臺灣), full-width to half-width, lower case, all without changing the length, so
 a match in folded text is a match at the same offsets in the original.
+
+That is SQLite's index (FTS5 keeps each token's positions, so phrases of pairs are exact).
+PostgreSQL's GIN index keeps no positions, and checking a phrase there means reading each
+candidate's document. So on PostgreSQL a post is indexed by its *grams* (``Grams``): every
+character, pair and triple of characters of each run, and each word. A query of one, two or
+three characters or one word is then one key, answered by the index alone; a longer run is
+its triples, and only the few posts that have them all are checked for the whole run, in
+their text kept as runs (``Grams.text``).
 """
 
 from __future__ import annotations
@@ -29,8 +37,6 @@ _CJK = "\u2e80-\u2fff\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
 _RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
-CHUNK_TOKENS = 15_000  # below PostgreSQL's last tsvector position, 16,383
-CHUNK_OVERLAP = 64  # a phrase across a chunk boundary still lies whole in one chunk
 MAX_TERMS = 12
 MAX_QUERY_LENGTH = 200
 
@@ -146,13 +152,22 @@ class Query:
             " + ".join(part(token) for token in term) for term in self.index_terms()
         )
 
-    def tsquery(self) -> str:
-        def part(token: str) -> str:
-            return f"'{token[:-1]}':*" if token.endswith("*") else f"'{token}'"
+    def grams(self) -> tuple[list[str], list[str]]:
+        """PostgreSQL (``Grams``): the keys every matching post has, and the phrases to look
+        for in the text of those that have them, where the keys alone do not say (a run of
+        four characters or more, words or runs in a row, a very long word)."""
+        keys: list[str] = []
+        checks: list[str] = []
+        for runs in self.runs:
+            for run in runs:
+                keys.extend(_query_keys(run))
+            if len(runs) > 1 or not _exact_key(runs[0]):
+                checks.append(_needle(runs))
+        return list(dict.fromkeys(keys)), checks
 
-        return " & ".join(
-            "(" + " <-> ".join(part(token) for token in term) + ")" for term in self.index_terms()
-        )
+    def needles(self) -> list[str]:
+        """Each term as it stands in ``Grams.text`` (ranking looks for them in titles)."""
+        return [_needle(runs) for runs in self.runs]
 
     def pattern(self) -> re.Pattern:
         """Finds the terms in original text (any script, any case), with anything but letters
@@ -189,12 +204,68 @@ class Document:
     def of(cls, title: str, author: str, text: str) -> Document:
         return cls(index_text(title), index_text(author), index_text(text))
 
-    def body_chunks(self) -> list[str]:
-        body_tokens = self.body.split(" ")
-        if len(body_tokens) <= CHUNK_TOKENS:
-            return [self.body]
-        step = CHUNK_TOKENS - CHUNK_OVERLAP
-        return [
-            " ".join(body_tokens[i : i + CHUNK_TOKENS])
-            for i in range(0, len(body_tokens) - CHUNK_OVERLAP, step)
-        ]
+
+# --- PostgreSQL: grams ----------------------------------------------------------------------
+
+# A GIN key must fit a third of a page; words longer than this are indexed by their start
+# (and a query for one is checked in the text).
+MAX_KEY = 60
+
+
+@dataclass(frozen=True)
+class Grams:
+    """What PostgreSQL's index holds for one post (archive.search_postgres): its keys, and
+    its folded text as runs, for the checks keys cannot answer and for ranking by title.
+
+    ``text`` is each field's runs separated by spaces, the fields (title, author, body) by
+    " \n ", all between spaces: a word stands whole between spaces, and a phrase never runs
+    from one field into the next. ``head`` is the same of title and author alone."""
+
+    head: str
+    keys: str  # space-separated: every character, pair and triple of each run; each word
+    text: str
+
+    @classmethod
+    def of(cls, title: str, author: str, text: str) -> Grams:
+        fields = [_runs(title), _runs(author), _runs(text)]
+        keys: set[str] = set()
+        for runs in fields:
+            _add_keys(keys, runs)
+        return cls(_runs_text(fields[:2]), " ".join(keys), _runs_text(fields))
+
+
+def _runs_text(fields: list[list[str]]) -> str:
+    return " " + " \n ".join(" ".join(runs) for runs in fields) + " "
+
+
+def _add_keys(keys: set[str], runs: list[str]) -> None:
+    for run in runs:
+        if not _CJK_CHAR.match(run):
+            keys.add(run[:MAX_KEY])
+            continue
+        keys.update(run)
+        keys.update([run[i : i + 2] for i in range(len(run) - 1)])
+        keys.update([run[i : i + 3] for i in range(len(run) - 2)])
+
+
+def _exact_key(run: str) -> bool:
+    """Whether a post has ``run`` exactly when it has its key."""
+    if _CJK_CHAR.match(run):
+        return len(run) <= 3
+    return len(run) <= MAX_KEY
+
+
+def _query_keys(run: str) -> list[str]:
+    if not _CJK_CHAR.match(run):
+        return [run[:MAX_KEY]]
+    if len(run) <= 3:
+        return [run]
+    return [run[i : i + 3] for i in range(len(run) - 2)]
+
+
+def _needle(runs: tuple[str, ...]) -> str:
+    """The runs as they stand in ``Grams.text``: a word between spaces, a CJK run anywhere
+    in a run (a substring)."""
+    first = "" if _CJK_CHAR.match(runs[0]) else " "
+    last = "" if _CJK_CHAR.match(runs[-1]) else " "
+    return first + " ".join(runs) + last

@@ -12,6 +12,7 @@ from archive.models import Post
 from archive.pagecache import archive_stamp, cached_page, post_stamp
 from archive.rendering import SCRIPTS, render_body
 from archive.search_text import Query, fold
+from config.routers import reads_from_replica
 from library import shelves
 
 SCRIPT_COOKIE = "pizhu_script"
@@ -29,6 +30,7 @@ SEARCH_PARAMS = ("q", *LIST_PARAMS)
 READER_PARAMS = ("script",)
 
 
+@reads_from_replica  # with DATABASE_REPLICA_URL, the archive is read there
 def post_list(request):
     script, user = _script(request), request.user
     # Before the stamp: a visit that makes a source's new posts old changes the page. Posts
@@ -73,6 +75,7 @@ def _post_list(request, stamp, script, new_since=None):
     )
 
 
+@reads_from_replica
 def search_view(request):
     stamp, script = archive_stamp(), _script(request)
     return cached_page(
@@ -106,7 +109,8 @@ def _search(request, stamp, script):
         page = Paginator(results, settings.PIZHU_POSTS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = shelves.mark(page.object_list, user)
         context["page"] = page
-        if results.count() <= search.COUNT_FILTERS_AT_MOST:
+        context["count_capped"] = results.capped  # "20000+": counting stopped there
+        if results.count() <= search.COUNT_FILTERS_AT_MOST and not results.capped:
             matching = search.matching_ids(query)
             context["facets"] = shelves.list_facets(
                 filters, user, stamp, within=mine, matching=matching
@@ -142,6 +146,7 @@ def suggestions(raw_query: str, filters: Filters) -> list[tuple[str, str]]:
     return found
 
 
+@reads_from_replica
 def post_detail(request, pk):
     script = _script(request)
     stamp = post_stamp(pk)

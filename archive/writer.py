@@ -22,7 +22,6 @@ from archive import cleaning, search
 from archive.batching import batched
 from archive.models import ImportedFile, Post, Source, TaggedPost
 from archive.pipeline import Failure, Processed
-from archive.search_text import Document
 from archive.signals import FollowerFailed, announce_rewrite
 from archive.urlkey import url_key
 
@@ -376,6 +375,6 @@ def _reclean(ids: list[int]) -> None:
             cleaner_version=cleaned.version,
             updated_at=timezone.now(),  # update() skips auto_now; cached pages key on it
         )
-        documents.append((pk, Document.of(title, author, cleaned.text)))
+        documents.append((pk, search.document_type().of(title, author, cleaned.text)))
     search.index_documents(documents)
     announce_rewrite(Post, [pk for pk, _ in documents], previous)

@@ -1,11 +1,10 @@
 """Pizhu settings. Everything that differs between machines comes from the environment."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
-
+from config import backends
 from config.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +36,7 @@ INSTALLED_APPS = [
     "annotations",
     "library",
     "review",
+    "groups",
     "accounts",
 ]
 
@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.accounts",
+                "groups.header.header",  # lazy: my groups and unread replies
             ],
         },
     },
@@ -80,7 +81,8 @@ TEMPLATES = [
 # SQLite is the embedded default; PostgreSQL (DATABASE_URL=postgres://...) is the scale-out path.
 _DEFAULT_SQLITE = f"sqlite:///{DATA_DIR / 'pizhu.sqlite3'}"
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": backends.parse_database_url(
+        "DATABASE_URL",
         env_str("DATABASE_URL", _DEFAULT_SQLITE) or _DEFAULT_SQLITE,
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
@@ -104,6 +106,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 5,
     }
+
+# An optional read replica: the list, reader and search pages read the archive there
+# (config.routers); everything else reads and writes the primary.
+if _REPLICA_URL := env_str("DATABASE_REPLICA_URL").strip():
+    DATABASES["replica"] = backends.replica_database(_REPLICA_URL, DATABASES["default"])
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -207,31 +215,33 @@ PIZHU_RATE_RESET = env_str("PIZHU_RATE_RESET", "5/h")  # per address, per email
 PIZHU_RATE_TOKENS = env_str("PIZHU_RATE_TOKENS", "20/h")  # tokens made per user
 PIZHU_RATE_API = env_str("PIZHU_RATE_API", "600/m")  # API requests per user (else per address)
 PIZHU_RATE_IMPORTS = env_str("PIZHU_RATE_IMPORTS", "20/h")  # files of notes imported per user
-# The rate-limit counters live in this cache: by default files in DATA_DIR, which every
-# server process on this machine shares (gunicorn's workers count together); PIZHU_CACHE_URL
-# (or REDIS_URL) = redis://host:6379/0 shares them between machines too, and counts exactly
-# under concurrency (a file's increment is a read then a write).
-_CACHE_URL = env_str("PIZHU_CACHE_URL") or env_str("REDIS_URL")
-if _CACHE_URL and not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ImproperlyConfigured(f"PIZHU_CACHE_URL must be a redis:// URL, got {_CACHE_URL!r}")
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _CACHE_URL,
-            # A Redis that hangs must not hang requests: the limiter lets them through.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-        if _CACHE_URL
-        else {
+PIZHU_RATE_INVITES = env_str("PIZHU_RATE_INVITES", "30/h")  # attempts to join a group per user
+# Several app servers (the README's "Deployment with several app servers"): CACHE_URL =
+# redis://host:6379/0 (PIZHU_CACHE_URL and REDIS_URL are read too) shares the rate-limit
+# counters (exactly, under concurrency), the sessions and the rendered pages between them.
+# Without it the counters are files in DATA_DIR, which the server processes of one machine
+# share (gunicorn's workers count together), and each process keeps its own pages.
+_REDIS = backends.first_set(os.environ, backends.CACHE_URL_NAMES)
+if _REDIS:
+    CACHES = backends.redis_caches(
+        backends.check_redis_url(*_REDIS), prefix=env_str("CACHE_KEY_PREFIX", "pizhu")
+    )
+else:
+    CACHES = {
+        "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
             # Not the default 300: culling drops a third of the counts at random.
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
-    )
-}
+    }
 PIZHU_LIMITS_CACHE = "default"
+# The pages' shared level (archive.sharedpages), after each process's own (None: none).
+PIZHU_SHARED_PAGE_CACHE = "pages" if _REDIS else None
+# With Redis, cached_db rather than sessions in the cache alone: a session is read from
+# Redis, and Redis can be emptied or restarted (it persists nothing here) without signing
+# everyone out; writes, rare (signing in and out), go to the database as well.
+SESSION_ENGINE = backends.SHARED_SESSIONS if _REDIS else backends.DB_SESSIONS
 
 # Annotation limits, enforced by the API with a clear error.
 PIZHU_MAX_QUOTE_CHARS = env_int("PIZHU_MAX_QUOTE_CHARS", 10000)

@@ -14,11 +14,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import OuterRef, Subquery
 
 from archive.browse import Facets, Filters, archive_facets, facets, facets_without
 from archive.models import Post, Source
+from config.routers import read_alias
 from library import state
 from library.models import ReadingState, Shelf, SourceVisit
 
@@ -235,7 +236,10 @@ def visit(user, slug: str) -> datetime | None:
     visits = SourceVisit.objects.filter(user=user, source=OuterRef("pk"))
     newest = Post.objects.filter(source=OuterRef("pk")).order_by("-created_at")
     source = (
-        Source.objects.filter(slug=slug)
+        # The primary's, even on a page that reads the replica: what is read here decides a
+        # write, and a replica behind the last visit would write it again.
+        Source.objects.using(DEFAULT_DB_ALIAS)
+        .filter(slug=slug)
         .annotate(
             seen=Subquery(visits.values("seen_at")[:1]),
             seen_before=Subquery(visits.values("previous_seen_at")[:1]),
@@ -264,10 +268,12 @@ _STAMP_SQL = (
 def stamp(user) -> str:
     """Changes whenever ``user``'s reading states or source visits do (every write to a state
     moves its ``updated_at``: library.state.change); "" for an anonymous visitor, at no cost.
-    One query on the index state_user_updated and the user's few visits."""
+    One query on the index state_user_updated and the user's few visits. Read where the
+    page reads the archive (the replica, config.routers): the lists join these tables there,
+    and a stamp ahead of them would keep an old page cached under a new key."""
     if not user.is_authenticated:
         return ""
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(_STAMP_SQL, [user.pk, user.pk])
         updated, seen = cursor.fetchone()
     return f"{updated}|{seen}"

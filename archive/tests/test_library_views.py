@@ -475,8 +475,9 @@ ANONYMOUS = 9
 # Signed in: session, user; archive stamp, the reader's stamp; their archived posts; count
 # (the archive's less their archived posts': 2), posts, tags, their states of those posts;
 # the archive's facets as above (5) less those of the reader's archived posts (sources,
-# tags, date bounds and counts); new per source; the shelf.
-SIGNED_IN = 21
+# tags, date bounds and counts); new per source; the shelf; the header's stamp (my groups
+# and replies: groups.header).
+SIGNED_IN = 22
 # The archive's facets are shared: rendering the page again after a saved scroll does not
 # count them again.
 SIGNED_IN_AGAIN = SIGNED_IN - 5
@@ -525,7 +526,8 @@ def test_a_cached_page_costs_the_signed_in_reader_one_query_more(
     owner_client.get(HOME)
     with django_assert_num_queries(1):  # the archive stamp
         anonymous_client.get(HOME)
-    with django_assert_num_queries(4):  # session, user, archive stamp, the reader's stamp
+    # session, user, archive stamp, the reader's stamp, the header's stamp
+    with django_assert_num_queries(5):
         owner_client.get(HOME)
 
 
@@ -537,7 +539,7 @@ def test_looking_at_a_source_again_costs_one_query_and_writes_nothing(
     archive_of(5)
     slug = Post.objects.first().source.slug
     owner_client.get(HOME, {"source": slug})  # news there: the visit is written
-    with django_assert_num_queries(5):  # as any cached page, and the source's newest post
+    with django_assert_num_queries(6):  # as any cached page, and the source's newest post
         owner_client.get(HOME, {"source": slug})
 
 
@@ -567,9 +569,9 @@ def test_search_with_marks_costs_the_same_queries_for_any_page_size(
     owner_client, archive_of, settings, django_assert_num_queries
 ):
     archive_of(12)
-    # session, user, stamps (2); count, ids, posts, tags, states; gather matches (3, SQLite
-    # only); facets (5)
-    expected = 14 if connection.vendor == "postgresql" else 17
+    # session, user, stamps (3: the archive's, the reader's, the header's); count, ids, posts,
+    # tags, states; gather matches (3, SQLite only); facets (5)
+    expected = 15 if connection.vendor == "postgresql" else 18
     settings.PIZHU_POSTS_PER_PAGE = 2
     with django_assert_num_queries(expected):
         owner_client.get(SEARCH, {"q": "飞弹"})

@@ -1,6 +1,7 @@
 """Search against the database: runs on SQLite by default and on PostgreSQL in CI."""
 
 import pytest
+from django.db import connection
 
 from archive import search
 from archive.importer import import_paths
@@ -120,3 +121,49 @@ def test_deleting_a_post_removes_it_from_the_index(archive):
     archive["other"].delete()
     assert titles("下雨") == []
     assert search.Query.parse("下雨") and search.search("下雨", Post.objects.all()).count() == 0
+
+
+def test_a_long_run_is_found_only_where_it_stands_whole(archive_dir):
+    # Both triples of 防御系统 are here, but never the four characters in a row: PostgreSQL's
+    # keys (triples) find this post, the check in its text must drop it.
+    archive_dir.write(
+        "2024-03-01-a.md", url="https://x.org/split", title="分开", body="<p>防御系，御系统。</p>"
+    )
+    archive_dir.write(
+        "2024-03-02-b.md", url="https://x.org/whole", title="整体", body="<p>导弹防御系统</p>"
+    )
+    import_paths([archive_dir])
+    assert titles("防御系统") == ["整体"]
+    assert set(titles("御系")) == {"分开", "整体"}
+
+
+def test_a_phrase_never_runs_from_the_title_into_the_text(archive_dir):
+    archive_dir.write(url="https://x.org/a", title="About the missile", body="<p>Defense</p>")
+    import_paths([archive_dir])
+    assert titles('"missile defense"') == []
+    assert titles("missile defense") == ["About the missile"]
+
+
+def test_beyond_the_count_limit_the_count_stops_and_the_newest_come_first(archive, monkeypatch):
+    monkeypatch.setattr("archive.search.COUNT_AT_MOST", 1)
+    results = search.search("的", Post.objects.all())  # in two posts
+    assert results.count() == 1 and results.capped
+    newest = max(archive["missile"].pk, archive["taiwan"].pk)
+    assert [post.pk for post in results[0:1]] == [newest]
+    assert not search.search("天气", Post.objects.all()).capped
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_postgresql_searches_through_the_index_not_through_every_document(archive):
+    # The planner costs a row of the search table at its ~100 bytes, not the ~100 KB of keys
+    # and text kept out of line, and would read them all for a common term (seconds at
+    # 100,000 posts). search_postgres.planned keeps it to the GIN index.
+    from archive import search_postgres
+
+    query = search.Query.parse("的")
+    condition, params = search_postgres.matches(query, None)
+    with search_postgres.planned(connection) as cursor:
+        cursor.execute(f"EXPLAIN SELECT post_id FROM archive_search s WHERE {condition}", params)  # noqa: S608
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Bitmap Index Scan on archive_search_grams" in plan, plan
+    assert "Seq Scan" not in plan, plan

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.search_text import Document, Query, fold, index_text
+from archive.search_text import MAX_KEY, Grams, Query, fold, index_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,18 +26,57 @@ def test_cjk_runs_are_indexed_as_character_pairs_and_latin_words_stay_whole():
 
 
 @pytest.mark.parametrize(
-    ("raw", "fts5", "tsquery"),
+    ("raw", "fts5"),
     [
-        ("飞弹", '"飞弹"', "('飞弹')"),
-        ("弹", '"弹"*', "('弹':*)"),  # one character: the pairs it opens
-        ("防御系统", '"防御" + "御系" + "系统"', "('防御' <-> '御系' <-> '系统')"),
-        ("国家abc", '"国家" + "家z" + "abc"', "('国家' <-> '家z' <-> 'abc')"),
-        ("臺灣 选举", '"台湾" AND "选举"', "('台湾') & ('选举')"),
+        ("飞弹", '"飞弹"'),
+        ("弹", '"弹"*'),  # one character: the pairs it opens
+        ("防御系统", '"防御" + "御系" + "系统"'),
+        ("国家abc", '"国家" + "家z" + "abc"'),
+        ("臺灣 选举", '"台湾" AND "选举"'),
     ],
 )
-def test_queries_become_phrases_of_pairs(raw, fts5, tsquery):
-    query = Query.parse(raw)
-    assert (query.fts5(), query.tsquery()) == (fts5, tsquery)
+def test_queries_become_phrases_of_pairs_for_sqlite(raw, fts5):
+    assert Query.parse(raw).fts5() == fts5
+
+
+@pytest.mark.parametrize(
+    ("raw", "keys", "checks"),
+    [
+        ("弹", ["弹"], []),  # one key answers up to three characters, or a word
+        ("飞弹", ["飞弹"], []),
+        ("防御系", ["防御系"], []),
+        ("防御系统", ["防御系", "御系统"], ["防御系统"]),  # longer: its triples, then the text
+        ("臺灣 选举", ["台湾", "选举"], []),
+        ("MISSILE", ["missile"], []),
+        ('"missile defense"', ["missile", "defense"], [" missile defense "]),  # words in a row
+        ("国家abc", ["国家", "abc"], ["国家 abc "]),  # a run then a word, nothing between
+        ("x" * (MAX_KEY + 5), ["x" * MAX_KEY], [" " + "x" * (MAX_KEY + 5) + " "]),
+    ],
+)
+def test_queries_become_keys_and_the_phrases_keys_cannot_settle_for_postgresql(raw, keys, checks):
+    assert Query.parse(raw).grams() == (keys, checks)
+
+
+def test_a_posts_grams_are_its_characters_pairs_triples_and_words():
+    grams = Grams.of("臺灣", "作者", "美国飞弹 Missile-Defense")
+    assert set(grams.keys.split()) == {
+        *"台湾作者美国飞弹",
+        *("台湾", "作者", "美国", "国飞", "飞弹", "美国飞", "国飞弹"),
+        *("missile", "defense"),
+    }
+    # The text as runs: words between spaces, fields apart, so that a phrase is a substring
+    # and never runs from the title into the body.
+    assert grams.text == " 台湾 \n 作者 \n 美国飞弹 missile defense "
+    assert grams.head == " 台湾 \n 作者 "
+    for needle in Query.parse('"missile defense" 国飞 美国飞弹').needles():
+        assert needle in grams.text
+    for needle in Query.parse('"defense missile" 湾作 miss').needles():
+        assert needle not in grams.text
+
+
+def test_a_very_long_word_is_indexed_by_its_start():
+    grams = Grams.of("", "", "a" * 3000)
+    assert grams.keys == "a" * MAX_KEY
 
 
 @pytest.mark.parametrize(
@@ -59,19 +98,10 @@ def test_query_syntax_cannot_be_injected_into_either_engine():
     query = Query.parse('a" OR b* NEAR(c) \' & !d 中"文')
     # Only word characters inside quotes; between them only the operators we write.
     assert re.fullmatch(r'("\w+"\*?)( (AND|\+) "\w+"\*?)*', query.fts5()), query.fts5()
-    assert re.fullmatch(r"\(('\w+'(:\*)?)( <-> '\w+'(:\*)?)*\)( & \(.*\))*", query.tsquery())
-    for token in ("'a'", "'or'", "'b'", "'near'", "'c'", "'d'"):
-        assert token in query.tsquery()
-
-
-def test_long_bodies_are_cut_into_overlapping_chunks_for_postgresql(monkeypatch):
-    monkeypatch.setattr("archive.search_text.CHUNK_TOKENS", 10)
-    monkeypatch.setattr("archive.search_text.CHUNK_OVERLAP", 3)
-    document = Document.of("t", "a", " ".join("一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾"))
-    chunks = [chunk.split() for chunk in document.body_chunks()]
-    assert chunks[0] == [c + "z" for c in "一二三四五六七八九十"]
-    assert chunks[1][:3] == ["八z", "九z", "十z"]  # the overlap
-    assert chunks[-1][-1] == "拾z"
+    # PostgreSQL's keys and phrases are parameters, never SQL; still, only word characters.
+    keys, checks = query.grams()
+    assert all(re.fullmatch(r"\w+", key) for key in keys), keys
+    assert all(re.fullmatch(r"[\w ]+", check) for check in checks), checks
 
 
 def test_the_text_side_of_search_and_the_import_workers_load_no_django():

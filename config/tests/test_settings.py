@@ -1,5 +1,6 @@
 """Settings come from the environment and refuse insecure production defaults."""
 
+import json
 import subprocess
 
 import pytest
@@ -78,3 +79,65 @@ def test_env_helpers(monkeypatch):
     monkeypatch.setenv("I", "many")
     with pytest.raises(ImproperlyConfigured, match="I must be an integer"):
         env_int("I", 0)
+
+
+# --- Several app servers: Redis and a read replica from the environment (config.backends) ---
+
+SHOW_SHARED = (
+    "-c",
+    "import json, django; from django.conf import settings; django.setup(); print(json.dumps("
+    "{'caches': {a: c['BACKEND'] for a, c in settings.CACHES.items()},"
+    " 'location': settings.CACHES['default'].get('LOCATION'),"
+    " 'sessions': settings.SESSION_ENGINE, 'pages': settings.PIZHU_SHARED_PAGE_CACHE,"
+    " 'databases': sorted(settings.DATABASES), 'routers': settings.DATABASE_ROUTERS}))",
+)
+
+
+def shared_settings(tmp_path, **env) -> dict:
+    env = {
+        "DEBUG": "1",
+        "PIZHU_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **env,
+    }
+    result = run(env, *SHOW_SHARED)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_shared_services_each_machine_keeps_its_own(tmp_path):
+    found = shared_settings(tmp_path)
+    assert found["caches"] == {"default": "django.core.cache.backends.filebased.FileBasedCache"}
+    assert found["sessions"] == "django.contrib.sessions.backends.db"
+    assert found["pages"] is None
+    assert found["databases"] == ["default"] and found["routers"] == []
+
+
+@pytest.mark.parametrize("name", ["CACHE_URL", "PIZHU_CACHE_URL", "REDIS_URL"])
+def test_a_redis_url_shares_counters_sessions_and_pages(tmp_path, name):
+    found = shared_settings(tmp_path, **{name: "redis://127.0.0.1:6379/3"})
+    redis = "django.core.cache.backends.redis.RedisCache"
+    assert found["caches"] == {"default": redis, "pages": redis}
+    assert found["location"] == "redis://127.0.0.1:6379/3"
+    assert found["sessions"] == "config.sessions" and found["pages"] == "pages"
+
+
+def test_a_replica_url_adds_the_replica_and_its_router(tmp_path):
+    found = shared_settings(tmp_path, DATABASE_REPLICA_URL=f"sqlite:///{tmp_path / 'copy.db'}")
+    assert found["databases"] == ["default", "replica"]
+    assert found["routers"] == ["config.routers.ReplicaRouter"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CACHE_URL": "memcached://127.0.0.1:11211"}, "CACHE_URL must be a redis://"),
+        ({"REDIS_URL": "redis://127.0.0.1:63o9/0"}, "REDIS_URL: the port"),
+        ({"DATABASE_URL": "postgress://db/pizhu"}, "DATABASE_URL is not a database URL"),
+        ({"DATABASE_REPLICA_URL": "postgres://replica/pizhu"}, "on the same engine"),
+    ],
+)
+def test_a_bad_url_stops_the_start_with_a_clear_error(tmp_path, env, message):
+    result = run({"DEBUG": "1", "PIZHU_DATA_DIR": str(tmp_path), **env}, *SERVE)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
